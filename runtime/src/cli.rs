@@ -1,0 +1,84 @@
+//! Command-line interface (clap derive structs only). Every `serve` flag can
+//! also come from an environment variable; flags win over the environment,
+//! which wins over the config file.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "k8s-mcp-runtime",
+    version,
+    about = "MCP server for cloud-native operations with sandboxed WebAssembly tools"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio (default) or streamable HTTP.
+    Serve(ServeArgs),
+    /// Inspect components without serving.
+    #[command(subcommand)]
+    Components(ComponentsCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Stdio,
+    Http,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Directory holding `*.wasm` components and their `<name>.policy.toml`.
+    #[arg(long, env = "K8S_MCP_COMPONENTS")]
+    pub components: Option<PathBuf>,
+    /// Configuration file (TOML).
+    #[arg(long, env = "K8S_MCP_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, env = "K8S_MCP_TRANSPORT")]
+    pub transport: Option<Transport>,
+    /// Address for the HTTP transport (default 127.0.0.1:8080).
+    #[arg(long, env = "K8S_MCP_LISTEN")]
+    pub listen: Option<String>,
+    /// Maximum tool calls running at once; more wait (bounded) or get "busy".
+    #[arg(long, env = "K8S_MCP_MAX_IN_FLIGHT")]
+    pub max_in_flight: Option<usize>,
+    /// Cache compiled components in this directory.
+    #[arg(long, env = "K8S_MCP_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Allow a non-loopback listen address without authentication.
+    #[arg(long, env = "K8S_MCP_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+    /// Log format on stderr.
+    #[arg(long, value_enum, env = "K8S_MCP_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComponentsCommand {
+    /// List components and their tools.
+    List(InspectArgs),
+    /// Show each component's tools, schemas and effective policy.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    /// Components directory.
+    pub dir: PathBuf,
+    /// Configuration file whose component overrides apply.
+    #[arg(long, env = "K8S_MCP_CONFIG")]
+    pub config: Option<PathBuf>,
+}

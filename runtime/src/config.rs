@@ -1,0 +1,267 @@
+//! One validated [`Config`] from the config file, environment variables and
+//! flags (flags > environment > file > defaults). Errors name the key.
+
+use crate::cli::{ServeArgs, Transport};
+use crate::error::{Error, Result};
+use crate::policy::{LimitsDocument, parse_toml};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_COMPONENTS_DIR: &str = "./components";
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+pub const DEFAULT_TENANT: &str = "default";
+
+/// The configuration file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub server: ServerSection,
+    #[serde(default)]
+    pub sandbox: SandboxSection,
+    /// Operator settings per component, keyed by service name.
+    #[serde(default)]
+    pub components: BTreeMap<String, ComponentConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    pub transport: Option<Transport>,
+    pub listen: Option<String>,
+    pub max_in_flight: Option<usize>,
+    /// `Host` header values accepted by the HTTP transport (DNS-rebinding defence).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins accepted by the HTTP transport.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    pub insecure_no_auth: Option<bool>,
+    /// Tenant id passed to components (multi-tenancy configures more).
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSection {
+    pub components_dir: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// What the operator grants or narrows for one component.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentConfig {
+    /// Extra egress rules, same syntax as the policy's `http.allow`.
+    #[serde(default)]
+    pub allow_http: Vec<String>,
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// Values may be literal, `env:VAR` or `file:/path`; resolved at start-up.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    #[serde(default)]
+    pub limits: LimitsDocument,
+}
+
+/// The effective, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub components_dir: PathBuf,
+    pub transport: Transport,
+    pub listen: SocketAddr,
+    pub max_in_flight: usize,
+    pub cache_dir: Option<PathBuf>,
+    pub allowed_hosts: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub insecure_no_auth: bool,
+    pub tenant: String,
+    pub components: BTreeMap<String, ComponentConfig>,
+}
+
+impl Config {
+    /// Merge file, environment (already folded into `args` by clap) and flags.
+    pub fn build(args: &ServeArgs) -> Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => ConfigFile::default(),
+        };
+        Self::merge(args, file)
+    }
+
+    fn merge(args: &ServeArgs, file: ConfigFile) -> Result<Self> {
+        let listen_text = args
+            .listen
+            .clone()
+            .or(file.server.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            Error::invalid(
+                "server.listen",
+                format!("`{listen_text}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+        let max_in_flight = args
+            .max_in_flight
+            .or(file.server.max_in_flight)
+            .unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+        if !(1..=10_000).contains(&max_in_flight) {
+            return Err(Error::invalid(
+                "server.max_in_flight",
+                "must be between 1 and 10000",
+            ));
+        }
+        let insecure_no_auth =
+            args.insecure_no_auth || file.server.insecure_no_auth.unwrap_or(false);
+        let transport = args
+            .transport
+            .or(file.server.transport)
+            .unwrap_or(Transport::Stdio);
+        if transport == Transport::Http && !listen.ip().is_loopback() && !insecure_no_auth {
+            return Err(Error::invalid(
+                "server.listen",
+                format!(
+                    "{listen} is not a loopback address and no authentication is configured; \
+                     bind 127.0.0.1 or pass --insecure-no-auth"
+                ),
+            ));
+        }
+        let tenant = file.server.tenant.unwrap_or_else(|| DEFAULT_TENANT.into());
+        if tenant.is_empty() {
+            return Err(Error::invalid("server.tenant", "must not be empty"));
+        }
+        let mut components = file.components;
+        for (name, c) in &mut components {
+            for (key, value) in &mut c.secrets {
+                *value = resolve_secret(value)
+                    .map_err(|m| Error::invalid(format!("components.{name}.secrets.{key}"), m))?;
+            }
+        }
+        let mut allowed_hosts = file.server.allowed_hosts;
+        if allowed_hosts.is_empty() {
+            allowed_hosts = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+            if !listen.ip().is_loopback() && !listen.ip().is_unspecified() {
+                allowed_hosts.push(listen.ip().to_string());
+            }
+        }
+        Ok(Self {
+            components_dir: args
+                .components
+                .clone()
+                .or(file.sandbox.components_dir)
+                .unwrap_or_else(|| DEFAULT_COMPONENTS_DIR.into()),
+            transport,
+            listen,
+            max_in_flight,
+            cache_dir: args.cache_dir.clone().or(file.sandbox.cache_dir),
+            allowed_hosts,
+            allowed_origins: file.server.allowed_origins,
+            insecure_no_auth,
+            tenant,
+            components,
+        })
+    }
+}
+
+/// Read and parse a config file; errors name the file and key.
+pub fn read_file(path: &Path) -> Result<ConfigFile> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
+    parse_toml(&text, &path.display().to_string())
+}
+
+fn resolve_secret(value: &str) -> std::result::Result<String, String> {
+    if let Some(var) = value.strip_prefix("env:") {
+        return std::env::var(var).map_err(|_| format!("environment variable {var} is not set"));
+    }
+    if let Some(path) = value.strip_prefix("file:") {
+        return std::fs::read_to_string(path)
+            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+            .map_err(|e| format!("cannot read {path}: {e}"));
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ConfigFile> {
+        parse_toml(text, "test.toml")
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let c = Config::merge(&ServeArgs::default(), ConfigFile::default()).unwrap();
+        assert_eq!(c.transport, Transport::Stdio);
+        assert!(c.listen.ip().is_loopback());
+        assert_eq!(c.components_dir, PathBuf::from("./components"));
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let file = parse("[server]\nlisten = \"127.0.0.1:9000\"\nmax_in_flight = 4\n").unwrap();
+        let args = ServeArgs {
+            max_in_flight: Some(8),
+            ..Default::default()
+        };
+        let c = Config::merge(&args, file).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.max_in_flight, 8);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let msg = parse("[server]\nlisen = \"x\"\n").unwrap_err().to_string();
+        assert!(msg.contains("test.toml") && msg.contains("lisen"), "{msg}");
+        let msg = parse("[server]\nmax_in_flight = \"many\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("server.max_in_flight"), "{msg}");
+        let file = parse("[server]\nlisten = \"nowhere\"\n").unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("server.listen"), "{msg}");
+        let file = parse("[server]\nmax_in_flight = 0\n").unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("server.max_in_flight"), "{msg}");
+    }
+
+    #[test]
+    fn public_bind_without_auth_is_refused() {
+        let args = ServeArgs {
+            transport: Some(Transport::Http),
+            listen: Some("0.0.0.0:8080".into()),
+            ..Default::default()
+        };
+        let msg = Config::merge(&args, ConfigFile::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("--insecure-no-auth"), "{msg}");
+        let args = ServeArgs {
+            insecure_no_auth: true,
+            ..args
+        };
+        assert!(Config::merge(&args, ConfigFile::default()).is_ok());
+    }
+
+    #[test]
+    fn secrets_resolve_from_env_and_fail_with_key() {
+        let file =
+            parse("[components.svc.secrets]\ntoken = \"env:K8S_MCP_TEST_SURELY_UNSET_VAR\"\n")
+                .unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("components.svc.secrets.token"), "{msg}");
+        let file = parse("[components.svc.secrets]\ntoken = \"literal-value\"\n").unwrap();
+        let c = Config::merge(&ServeArgs::default(), file).unwrap();
+        assert_eq!(c.components["svc"].secrets["token"], "literal-value");
+    }
+}

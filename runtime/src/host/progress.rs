@@ -1,0 +1,52 @@
+//! `progress` capability: progress reports flow to the MCP layer (which
+//! turns them into notifications when the client sent a progress token);
+//! cancellation flows back to the guest.
+
+use crate::host::HostState;
+use crate::sandbox::bindings::progress::Host;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// One progress report from a guest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressUpdate {
+    pub progress: f64,
+    pub total: Option<f64>,
+    pub message: Option<String>,
+}
+
+pub struct ProgressState {
+    pub sink: Option<mpsc::UnboundedSender<ProgressUpdate>>,
+    pub cancel: CancellationToken,
+    pub reports: u32,
+}
+
+/// Reports beyond this are dropped: progress is advisory.
+const MAX_REPORTS: u32 = 10_000;
+
+impl Host for HostState {
+    fn report(
+        &mut self,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<String>,
+    ) -> wasmtime::Result<()> {
+        self.progress.reports += 1;
+        if self.progress.reports > MAX_REPORTS || !progress.is_finite() {
+            return Ok(());
+        }
+        if let Some(sink) = &self.progress.sink {
+            let message = message.map(|m| m.chars().take(512).collect());
+            let _ = sink.send(ProgressUpdate {
+                progress,
+                total: total.filter(|t| t.is_finite()),
+                message,
+            });
+        }
+        Ok(())
+    }
+
+    fn cancelled(&mut self) -> wasmtime::Result<bool> {
+        Ok(self.progress.cancel.is_cancelled())
+    }
+}

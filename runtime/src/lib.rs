@@ -1,0 +1,15 @@
+//! k8s-mcp-runtime: an MCP server whose tools run as sandboxed WebAssembly
+//! components. See docs/ARCHITECTURE.md for the call path.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod host;
+pub mod inspect;
+pub mod mcp;
+pub mod policy;
+pub mod sandbox;
+pub mod server;
+
+pub use config::Config;
+pub use error::{Error, Result};

@@ -1,0 +1,191 @@
+//! The rmcp `ServerHandler`: tools/list from the components' descriptors,
+//! tools/call routed to the owning component through the sandbox, progress
+//! notifications and cancellation. Call errors become MCP results here, and
+//! only here.
+
+use crate::host::progress::ProgressUpdate;
+use crate::sandbox::{CallError, CallMeta, CallOutput, Registry, Sandbox, ToolInfo};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
+    ServerConfig, Tool, ToolAnnotations,
+};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::{ErrorData, ServerHandler};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Shared by every MCP session of the process.
+pub struct McpCore {
+    pub sandbox: Sandbox,
+    pub registry: Registry,
+    pub tenant: String,
+    tools: Vec<Tool>,
+}
+
+impl McpCore {
+    pub fn new(sandbox: Sandbox, registry: Registry, tenant: String) -> Self {
+        let tools = registry.tools().map(to_mcp_tool).collect();
+        Self {
+            sandbox,
+            registry,
+            tenant,
+            tools,
+        }
+    }
+}
+
+/// Cheap to clone; one per session.
+#[derive(Clone)]
+pub struct McpHandler {
+    core: Arc<McpCore>,
+}
+
+impl McpHandler {
+    pub fn new(core: Arc<McpCore>) -> Self {
+        Self { core }
+    }
+}
+
+fn to_mcp_tool(info: &ToolInfo) -> Tool {
+    let a = &info.annotations;
+    let mut annotations = ToolAnnotations::new()
+        .read_only(a.read_only)
+        .destructive(a.destructive)
+        .idempotent(a.idempotent)
+        .open_world(a.open_world);
+    annotations.title = info.title.clone();
+    let mut tool = Tool::new(
+        info.name.clone(),
+        info.description.clone(),
+        Arc::new(info.input_schema.clone()),
+    )
+    .with_annotations(annotations);
+    if let Some(title) = &info.title {
+        tool = tool.with_title(title.clone());
+    }
+    if let Some(schema) = &info.output_schema {
+        tool = tool.with_raw_output_schema(Arc::new(schema.clone()));
+    }
+    tool
+}
+
+fn to_result(out: CallOutput) -> CallToolResult {
+    let content = out.texts.into_iter().map(ContentBlock::text).collect();
+    let mut result = if out.is_error {
+        CallToolResult::error(content)
+    } else {
+        CallToolResult::success(content)
+    };
+    result.structured_content = out.structured.map(serde_json::Value::Object);
+    result
+}
+
+impl ServerHandler for McpHandler {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("k8s-mcp-runtime", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Tools for Kubernetes and cloud-native operations. Each tool runs in its own sandbox; \
+                 tool names are prefixed with their service (e.g. utilities_get_time).",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.core.tools.clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.core.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.to_string();
+        let Some((component, tool)) = self.core.registry.lookup(&name) else {
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool `{name}`"),
+                None,
+            ));
+        };
+        let arguments =
+            serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
+        let meta = CallMeta {
+            tenant_id: self.core.tenant.clone(),
+            request_id: request_id_text(&context),
+            caller: None,
+        };
+        let progress_token = context.meta.get_progress_token();
+        let (sink, forwarder) = match progress_token {
+            Some(token) => {
+                let (tx, mut rx) = mpsc::unbounded_channel::<ProgressUpdate>();
+                let peer = context.peer.clone();
+                let task = tokio::spawn(async move {
+                    while let Some(u) = rx.recv().await {
+                        let mut p = ProgressNotificationParam::new(token.clone(), u.progress);
+                        if let Some(total) = u.total {
+                            p = p.with_total(total);
+                        }
+                        if let Some(message) = u.message {
+                            p = p.with_message(message);
+                        }
+                        if peer.notify_progress(p).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                (Some(tx), Some(task))
+            }
+            None => (None, None),
+        };
+        let started = Instant::now();
+        let outcome = self
+            .core
+            .sandbox
+            .call(
+                component,
+                &tool.local_name,
+                arguments,
+                meta,
+                sink,
+                context.ct.clone(),
+            )
+            .await;
+        if let Some(task) = forwarder {
+            // The sender was dropped with the store: the forwarder drains and ends.
+            let _ = task.await;
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(out) => {
+                tracing::info!(tool = %name, elapsed_ms, is_error = out.is_error, "tool call");
+                Ok(to_result(out).into())
+            }
+            Err(e) if e.is_protocol_error() => Err(ErrorData::invalid_params(e.to_string(), None)),
+            Err(e) => {
+                tracing::warn!(tool = %name, elapsed_ms, "tool call failed: {e}");
+                Ok(error_result(&e).into())
+            }
+        }
+    }
+}
+
+fn error_result(e: &CallError) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(e.to_string())])
+}
+
+fn request_id_text(context: &RequestContext<RoleServer>) -> String {
+    match serde_json::to_value(&context.id) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(v) => v.to_string(),
+        Err(_) => String::new(),
+    }
+}

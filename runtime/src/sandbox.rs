@@ -1,0 +1,62 @@
+//! The per-call sandbox: one engine and linker for the process, each
+//! component compiled once into an `InstancePre`, a fresh `Store` with its
+//! own limits for every tool call.
+
+pub mod bindings;
+pub mod engine;
+pub mod invoke;
+pub mod limits;
+pub mod registry;
+
+use crate::error::{Error, Result};
+use crate::host::HostState;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+pub use invoke::{CallError, CallMeta, CallOutput};
+pub use registry::{LoadedComponent, Registry, ToolInfo};
+
+/// Engine, linker and the admission gate for concurrent calls.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Arc<Linker<HostState>>,
+    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) max_in_flight: usize,
+}
+
+impl Sandbox {
+    /// Build the engine (optionally with an on-disk compilation cache) and
+    /// the linker that provides WASI, policy-checked wasi:http and the
+    /// runtime's own host capabilities.
+    pub fn new(cache_dir: Option<&Path>, max_in_flight: usize) -> Result<Self> {
+        let engine = engine::build(cache_dir)?;
+        engine::start_epoch_ticker(&engine);
+        let mut linker = Linker::<HostState>::new(&engine);
+        let e = |e: wasmtime::Error| Error::Engine(format!("linker: {e:#}"));
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(e)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(e)?;
+        bindings::types::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
+        bindings::log::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
+        bindings::config::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
+        bindings::progress::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(e)?;
+        bindings::kube::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
+        let max_in_flight = max_in_flight.max(1);
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+            in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl crate::sandbox::bindings::types::Host for HostState {}

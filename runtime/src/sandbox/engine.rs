@@ -1,0 +1,61 @@
+//! The one wasmtime `Engine` of the process and its epoch ticker.
+//!
+//! Deadlines are counted in epoch ticks of [`EPOCH_TICK`]: a call with a
+//! timeout of T gets `ceil(T / EPOCH_TICK)` ticks. Fuel bounds CPU work
+//! independently of wall-clock time.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+use std::time::Duration;
+use wasmtime::{Cache, CacheConfig, Config, Engine};
+
+/// Granularity of wall-clock deadlines. 10 ms keeps the ticker cheap while
+/// a runaway guest stops within one tick of its deadline.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Build the engine. With `cache_dir`, compiled components are cached on
+/// disk keyed by wasmtime version, engine settings and component digest,
+/// so restarts skip Cranelift.
+pub fn build(cache_dir: Option<&Path>) -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    // Fuel: a deterministic CPU budget per call.
+    config.consume_fuel(true);
+    // Epochs: a cheap wall-clock deadline check at loop headers and calls.
+    config.epoch_interruption(true);
+    // Guests cannot grow memory past what the limiter allows; keep the
+    // default guard regions (bounds checks elided) for speed.
+    if let Some(dir) = cache_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;
+        let mut cache_config = CacheConfig::new();
+        cache_config.with_directory(dir);
+        let cache = Cache::new(cache_config)
+            .map_err(|e| Error::Engine(format!("cache at {}: {e}", dir.display())))?;
+        config.cache(Some(cache));
+    }
+    Engine::new(&config).map_err(|e| Error::Engine(e.to_string()))
+}
+
+/// Advance the engine's epoch every [`EPOCH_TICK`]; the thread holds only a
+/// weak reference and exits once the engine is gone.
+pub fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => return,
+                }
+            }
+        })
+        .expect("spawn epoch ticker thread");
+}
+
+/// Ticks for a timeout, at least one.
+pub fn ticks_for(timeout: Duration) -> u64 {
+    let tick = EPOCH_TICK.as_millis().max(1);
+    (timeout.as_millis().div_ceil(tick) as u64).max(1)
+}

@@ -1,0 +1,342 @@
+//! One tool call: a fresh `Store` with the tool's limits, instantiate from
+//! the component's `InstancePre`, call, classify the outcome, drop the store.
+
+use super::Sandbox;
+use super::bindings::{ToolProvider, types};
+use super::engine::ticks_for;
+use super::limits::CallLimiter;
+use super::registry::LoadedComponent;
+use crate::host::HostState;
+use crate::host::config::{ConfigState, redact};
+use crate::host::http::EgressHooks;
+use crate::host::kube::KubeState;
+use crate::host::log::LogState;
+use crate::host::progress::{ProgressState, ProgressUpdate};
+use crate::policy::Limits;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use wasmtime::{Store, Trap};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi_http::WasiHttpCtx;
+
+/// Captured guest stderr (panic messages), bounded.
+const STDERR_CAPACITY: usize = 16 * 1024;
+/// How long a call may wait for a free slot before the server answers busy.
+const ADMISSION_WAIT: Duration = Duration::from_secs(10);
+/// Extra wall-clock time past the epoch deadline before the host abandons a
+/// call that is stuck inside a host function.
+const HARD_DEADLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// Who is calling, filled in by the MCP layer.
+#[derive(Debug, Clone, Default)]
+pub struct CallMeta {
+    pub tenant_id: String,
+    pub request_id: String,
+    pub caller: Option<String>,
+}
+
+/// A successful tool result, with secrets already redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallOutput {
+    pub texts: Vec<String>,
+    pub structured: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The guest reported a tool-level error (shown as an MCP `isError` result).
+    pub is_error: bool,
+}
+
+/// Why a call produced no normal result. Messages are user-facing.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("unknown tool `{0}`")]
+    UnknownTool(String),
+    #[error("invalid arguments: {0}")]
+    InvalidArguments(String),
+    #[error("tool exceeded its fuel budget of {budget} units")]
+    FuelExhausted { budget: u64 },
+    #[error("tool exceeded its deadline of {} ms", timeout.as_millis())]
+    Deadline { timeout: Duration },
+    #[error("tool exceeded its memory limit of {} MiB", bytes / (1024 * 1024))]
+    MemoryLimit { bytes: usize },
+    #[error("tool trapped: {0}")]
+    Trap(String),
+    #[error("tool output of {size} bytes exceeds the limit of {limit} bytes")]
+    OutputTooLarge { size: usize, limit: usize },
+    #[error("call cancelled by the client")]
+    Cancelled,
+    #[error("server busy: {0} calls already in flight")]
+    Busy(usize),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CallError {
+    /// Errors the client caused by how it called (JSON-RPC errors) rather
+    /// than tool failures (results with `isError`).
+    pub fn is_protocol_error(&self) -> bool {
+        matches!(self, Self::UnknownTool(_))
+    }
+}
+
+impl Sandbox {
+    /// Call `tool` (component-local name) of `component`.
+    pub async fn call(
+        &self,
+        component: &LoadedComponent,
+        tool: &str,
+        arguments: String,
+        meta: CallMeta,
+        progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
+        cancel: CancellationToken,
+    ) -> Result<CallOutput, CallError> {
+        let _permit = tokio::time::timeout(ADMISSION_WAIT, self.in_flight.clone().acquire_owned())
+            .await
+            .map_err(|_| CallError::Busy(self.max_in_flight))?
+            .map_err(|_| CallError::Internal("sandbox closed".into()))?;
+        let limits = component.policy.limits_for(tool);
+        let mut store = self.new_store(
+            component,
+            tool,
+            &meta.request_id,
+            limits,
+            progress,
+            cancel.clone(),
+        );
+        let context = types::CallContext {
+            tenant_id: meta.tenant_id,
+            request_id: meta.request_id,
+            caller: meta.caller,
+            deadline_ms: limits.timeout.as_millis() as u64,
+        };
+        let outcome = {
+            let run = async {
+                let instance = component.pre.instantiate_async(&mut store).await?;
+                instance
+                    .k8s_mcp_tools_tools()
+                    .call_call_tool(&mut store, tool, &arguments, &context)
+                    .await
+            };
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => Err(CallError::Cancelled),
+                r = tokio::time::timeout(limits.timeout + HARD_DEADLINE_GRACE, run) => {
+                    r.map_err(|_| CallError::Deadline { timeout: limits.timeout })
+                }
+            }
+        };
+        let outcome = match outcome {
+            Ok(Ok(result)) => result,
+            Ok(Err(err)) => return Err(classify_trap(err, &store, limits)),
+            Err(e) => return Err(e),
+        };
+        finish(outcome, &store, limits.max_output_bytes)
+    }
+
+    /// Ask a component for its tool descriptors (once, at load time).
+    pub(crate) async fn describe(
+        &self,
+        component: &LoadedComponent,
+    ) -> Result<Vec<types::ToolDescriptor>, CallError> {
+        let limits = component.policy.limits;
+        let mut store = self.new_store(
+            component,
+            "list-tools",
+            "load",
+            limits,
+            None,
+            CancellationToken::new(),
+        );
+        let run = async {
+            let instance: ToolProvider = component.pre.instantiate_async(&mut store).await?;
+            instance
+                .k8s_mcp_tools_tools()
+                .call_list_tools(&mut store)
+                .await
+        };
+        match tokio::time::timeout(limits.timeout + HARD_DEADLINE_GRACE, run).await {
+            Ok(Ok(tools)) => Ok(tools),
+            Ok(Err(e)) => Err(classify_trap(e, &store, limits)),
+            Err(_) => Err(CallError::Deadline {
+                timeout: limits.timeout,
+            }),
+        }
+    }
+
+    fn new_store(
+        &self,
+        component: &LoadedComponent,
+        tool: &str,
+        request_id: &str,
+        limits: Limits,
+        progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
+        cancel: CancellationToken,
+    ) -> Store<HostState> {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        // No files, no environment, no sockets: outbound traffic goes only
+        // through the policy-checked wasi:http.
+        let wasi = WasiCtxBuilder::new()
+            .stdout(MemoryOutputPipe::new(STDERR_CAPACITY))
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let state = HostState {
+            wasi,
+            table: wasmtime::component::ResourceTable::new(),
+            http_ctx: WasiHttpCtx::new(),
+            egress: EgressHooks {
+                policy: component.egress.clone(),
+                service: component.name.clone(),
+                denials: Arc::new(Mutex::new(Vec::new())),
+            },
+            limiter: CallLimiter::new(limits.memory_bytes),
+            config: ConfigState {
+                settings: component.settings.clone(),
+            },
+            log: LogState {
+                service: component.name.clone(),
+                tool: tool.to_string(),
+                request_id: request_id.to_string(),
+                lines: 0,
+            },
+            progress: ProgressState {
+                sink: progress,
+                cancel,
+                reports: 0,
+            },
+            kube: KubeState::default(),
+            stderr,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        // Cannot fail: fuel consumption is enabled on the engine.
+        let _ = store.set_fuel(limits.fuel);
+        store.set_epoch_deadline(ticks_for(limits.timeout));
+        store.epoch_deadline_trap();
+        store
+    }
+}
+
+fn classify_trap(err: wasmtime::Error, store: &Store<HostState>, limits: Limits) -> CallError {
+    let data = store.data();
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => {
+            return CallError::FuelExhausted {
+                budget: limits.fuel,
+            };
+        }
+        Some(Trap::Interrupt) => {
+            return CallError::Deadline {
+                timeout: limits.timeout,
+            };
+        }
+        _ => {}
+    }
+    if data.limiter.memory_hit {
+        return CallError::MemoryLimit {
+            bytes: limits.memory_bytes,
+        };
+    }
+    let stderr = String::from_utf8_lossy(&data.stderr.contents()).into_owned();
+    let stderr = redact(stderr.trim(), &data.config.settings);
+    let panic_line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.contains("panicked"))
+        .or_else(|| stderr.lines().last());
+    let cause = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{err:#}"),
+    };
+    match panic_line {
+        Some(line) => CallError::Trap(format!("{cause}; guest said: {line}")),
+        None => CallError::Trap(cause),
+    }
+}
+
+fn finish(
+    result: Result<types::ToolOutput, types::ToolError>,
+    store: &Store<HostState>,
+    max_output: usize,
+) -> Result<CallOutput, CallError> {
+    let data = store.data();
+    let settings = &data.config.settings;
+    match result {
+        Ok(out) => {
+            let size = out
+                .content
+                .iter()
+                .map(|c| match c {
+                    types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => t.len(),
+                })
+                .sum::<usize>()
+                + out.structured.as_ref().map_or(0, String::len);
+            if size > max_output {
+                return Err(CallError::OutputTooLarge {
+                    size,
+                    limit: max_output,
+                });
+            }
+            let texts = out
+                .content
+                .into_iter()
+                .map(|c| match c {
+                    types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => {
+                        redact(&t, settings)
+                    }
+                })
+                .collect();
+            let structured = match out.structured {
+                None => None,
+                Some(s) => match serde_json::from_str::<serde_json::Value>(&redact(&s, settings)) {
+                    Ok(serde_json::Value::Object(map)) => Some(map),
+                    Ok(_) => {
+                        return Err(CallError::Internal(
+                            "structured output is not a JSON object".into(),
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(CallError::Internal(format!(
+                            "structured output is not valid JSON: {e}"
+                        )));
+                    }
+                },
+            };
+            Ok(CallOutput {
+                texts,
+                structured,
+                is_error: false,
+            })
+        }
+        Err(types::ToolError::UnknownTool(m)) => Err(CallError::UnknownTool(m)),
+        Err(types::ToolError::InvalidArguments(m)) => {
+            Err(CallError::InvalidArguments(redact(&m, settings)))
+        }
+        Err(e) => {
+            let (kind, message) = match e {
+                types::ToolError::NotFound(m) => ("not found", m),
+                types::ToolError::Denied(m) => ("denied", m),
+                types::ToolError::Upstream(m) => ("upstream error", m),
+                types::ToolError::Cancelled(m) => ("cancelled", m),
+                types::ToolError::Internal(m) => ("error", m),
+                types::ToolError::UnknownTool(m) | types::ToolError::InvalidArguments(m) => {
+                    ("error", m)
+                }
+            };
+            let mut message = format!("{kind}: {}", redact(&message, settings));
+            if let Ok(denials) = data.egress.denials.lock() {
+                if let Some(last) = denials.last() {
+                    message.push_str(&format!(" (policy: {last})"));
+                }
+            }
+            Ok(CallOutput {
+                texts: vec![message],
+                structured: None,
+                is_error: true,
+            })
+        }
+    }
+}

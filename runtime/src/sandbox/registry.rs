@@ -1,0 +1,262 @@
+//! Loading components: find every `*.wasm` in the components directory (and
+//! one level below), compile it once into an `InstancePre`, compile its
+//! policy, apply the operator's overrides, and ask it for its tools.
+
+use super::Sandbox;
+use super::bindings::{ToolProviderPre, types};
+use crate::config::ComponentConfig;
+use crate::error::{Error, Result};
+use crate::host::HostState;
+use crate::host::config::ComponentSettings;
+use crate::policy::{EgressPolicy, HostRule, Policy, validate_service_name};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasmtime::component::Component;
+
+/// MCP-visible description of one tool.
+#[derive(Debug, Clone)]
+pub struct ToolInfo {
+    /// `<service>_<tool>`, the name clients call.
+    pub name: String,
+    /// The component-local name.
+    pub local_name: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub input_schema: Map<String, Value>,
+    pub output_schema: Option<Map<String, Value>>,
+    pub annotations: types::Annotations,
+}
+
+/// A compiled component ready to be instantiated per call.
+pub struct LoadedComponent {
+    pub name: Arc<str>,
+    pub path: PathBuf,
+    pub digest: String,
+    pub policy: Policy,
+    pub egress: Arc<EgressPolicy>,
+    pub settings: Arc<ComponentSettings>,
+    pub pre: ToolProviderPre<HostState>,
+    pub tools: Vec<ToolInfo>,
+}
+
+/// All loaded components and a name index over their tools.
+#[derive(Default)]
+pub struct Registry {
+    components: Vec<Arc<LoadedComponent>>,
+    index: BTreeMap<String, (usize, usize)>,
+}
+
+impl Registry {
+    /// Load every component under `dir`.
+    pub async fn load(
+        sandbox: &Sandbox,
+        dir: &Path,
+        overrides: &BTreeMap<String, ComponentConfig>,
+    ) -> Result<Self> {
+        let files = discover(dir)?;
+        let mut registry = Self::default();
+        for path in files {
+            let component = load_one(sandbox, &path, overrides).await?;
+            registry.add(component)?;
+        }
+        for name in overrides.keys() {
+            if !registry.components.iter().any(|c| &*c.name == name) {
+                return Err(Error::invalid(
+                    format!("components.{name}"),
+                    format!("no component named `{name}` in {}", dir.display()),
+                ));
+            }
+        }
+        Ok(registry)
+    }
+
+    fn add(&mut self, component: LoadedComponent) -> Result<()> {
+        if let Some(other) = self.components.iter().find(|c| c.name == component.name) {
+            return Err(Error::component(
+                &*component.name,
+                format!(
+                    "both {} and {} use this service name",
+                    other.path.display(),
+                    component.path.display()
+                ),
+            ));
+        }
+        let idx = self.components.len();
+        for (t, tool) in component.tools.iter().enumerate() {
+            if self.index.insert(tool.name.clone(), (idx, t)).is_some() {
+                return Err(Error::component(
+                    &*component.name,
+                    format!("tool `{}` is defined twice", tool.name),
+                ));
+            }
+        }
+        self.components.push(Arc::new(component));
+        Ok(())
+    }
+
+    pub fn components(&self) -> &[Arc<LoadedComponent>] {
+        &self.components
+    }
+
+    /// All tools, in component then declaration order.
+    pub fn tools(&self) -> impl Iterator<Item = &ToolInfo> {
+        self.components.iter().flat_map(|c| c.tools.iter())
+    }
+
+    /// Find the component and tool behind an exposed tool name.
+    pub fn lookup(&self, name: &str) -> Option<(&Arc<LoadedComponent>, &ToolInfo)> {
+        let (c, t) = *self.index.get(name)?;
+        let component = &self.components[c];
+        Some((component, &component.tools[t]))
+    }
+}
+
+/// `DIR/*.wasm` and `DIR/*/*.wasm`, sorted, skipping build output folders.
+fn discover(dir: &Path) -> Result<Vec<PathBuf>> {
+    let read = |d: &Path| std::fs::read_dir(d).map_err(|e| Error::Io(d.display().to_string(), e));
+    let mut files = Vec::new();
+    for entry in read(dir)? {
+        let path = entry
+            .map_err(|e| Error::Io(dir.display().to_string(), e))?
+            .path();
+        if path.is_dir() {
+            let skip = path
+                .file_name()
+                .is_some_and(|n| n == "target" || n.to_string_lossy().starts_with('.'));
+            if skip {
+                continue;
+            }
+            for inner in read(&path)? {
+                let inner = inner
+                    .map_err(|e| Error::Io(path.display().to_string(), e))?
+                    .path();
+                if inner.extension().is_some_and(|e| e == "wasm") && inner.is_file() {
+                    files.push(inner);
+                }
+            }
+        } else if path.extension().is_some_and(|e| e == "wasm") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::invalid(
+            "components",
+            format!(
+                "no *.wasm components found in {} (build them with `just components`)",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(files)
+}
+
+async fn load_one(
+    sandbox: &Sandbox,
+    path: &Path,
+    overrides: &BTreeMap<String, ComponentConfig>,
+) -> Result<LoadedComponent> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace('-', "_"))
+        .unwrap_or_default();
+    let policy_path = path.with_file_name(format!("{stem}.policy.toml"));
+    let mut policy = Policy::load(&policy_path, &stem)?;
+    let name = policy.name.clone();
+    let bytes = std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let mut egress = policy.egress.clone();
+    let mut settings = ComponentSettings {
+        settings: policy.settings.clone(),
+        secrets: BTreeMap::new(),
+    };
+    if let Some(o) = overrides.get(&name) {
+        for (i, rule) in o.allow_http.iter().enumerate() {
+            let rule = HostRule::parse(rule)
+                .map_err(|m| Error::invalid(format!("components.{name}.allow_http[{i}]"), m))?;
+            egress.allow(rule);
+        }
+        settings.settings.extend(o.settings.clone());
+        settings.secrets.extend(o.secrets.clone());
+        let key = format!("components.{name}.limits");
+        policy.limits = o.limits.apply(policy.limits, &key)?;
+        for limits in policy.tool_limits.values_mut() {
+            *limits = o.limits.apply(*limits, &key)?;
+        }
+    }
+    validate_service_name(&name)
+        .map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))?;
+    let component = Component::new(sandbox.engine(), &bytes)
+        .map_err(|e| Error::component(&name, format!("{e:#}")))?;
+    let pre = sandbox.linker.instantiate_pre(&component).map_err(|e| {
+        Error::component(
+            &name,
+            format!("cannot link (does it target world tool-provider?): {e:#}"),
+        )
+    })?;
+    let pre = ToolProviderPre::new(pre)
+        .map_err(|e| Error::component(&name, format!("does not export tools: {e:#}")))?;
+    let mut loaded = LoadedComponent {
+        name: Arc::from(name.as_str()),
+        path: path.to_path_buf(),
+        digest,
+        policy,
+        egress: Arc::new(egress),
+        settings: Arc::new(settings),
+        pre,
+        tools: Vec::new(),
+    };
+    let descriptors = sandbox
+        .describe(&loaded)
+        .await
+        .map_err(|e| Error::component(&name, format!("list-tools: {e}")))?;
+    loaded.tools = descriptors
+        .into_iter()
+        .map(|d| tool_info(&name, d))
+        .collect::<Result<_>>()?;
+    Ok(loaded)
+}
+
+fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
+    let valid = !d.name.is_empty()
+        && d.name.len() <= 64
+        && d.name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(Error::component(
+            service,
+            format!("tool name `{}` must be 1-64 chars of a-z, 0-9, `_`", d.name),
+        ));
+    }
+    let object = |what: &str, text: &str| -> Result<Map<String, Value>> {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(Error::component(
+                service,
+                format!("tool `{}`: {what} is not a JSON object", d.name),
+            )),
+        }
+    };
+    let mut input_schema = object("input schema", &d.input_schema)?;
+    input_schema
+        .entry("type")
+        .or_insert_with(|| Value::from("object"));
+    let output_schema = d
+        .output_schema
+        .as_deref()
+        .map(|s| object("output schema", s))
+        .transpose()?;
+    Ok(ToolInfo {
+        name: format!("{service}_{}", d.name),
+        local_name: d.name,
+        title: d.title,
+        description: d.description,
+        input_schema,
+        output_schema,
+        annotations: d.annotations,
+    })
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what building and testing need, idempotently: the wasm32-wasip2
+# guest toolchain (Debian packages) and a Python virtualenv with the MCP
+# client SDK, pytest and `just`.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+if [ ! -x "$GUEST_LINKER" ] || [ ! -x "$GUEST_WASM_LD" ] || [ ! -d "$GUEST_LIBC" ] || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
+    echo "==> installing the wasm32-wasip2 guest toolchain (Debian rustc-web)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        rustc-web cargo-web rust-web-src rust-web-llvm lld-22 wasi-libc >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/pytest" ] || ! cmp -s "$ROOT/tests/requirements.txt" "$VENV/.requirements.txt"; then
+    echo "==> creating $VENV" >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
+    cp "$ROOT/tests/requirements.txt" "$VENV/.requirements.txt"
+fi

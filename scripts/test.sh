@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test suite: installs what it needs, builds components and the runtime
+# once, then runs the Rust tests and the end-to-end tests that drive the
+# server with the Python MCP SDK.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+"$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/build-components.sh"
+cargo build --locked --bins
+cargo test --locked --workspace
+export K8S_MCP_RUNTIME_BIN="$ROOT/target/debug/k8s-mcp-runtime"
+"$VENV/bin/pytest" -q tests/python "$@"

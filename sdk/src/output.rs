@@ -1,0 +1,39 @@
+//! What a tool returns: text and/or structured JSON.
+
+use crate::bindings::k8s_mcp::tools::types::{ContentBlock, ToolOutput};
+use serde::Serialize;
+
+/// A tool's successful result.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    content: Vec<ContentBlock>,
+    structured: Option<String>,
+}
+
+impl Output {
+    /// Plain text for the model.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self { content: vec![ContentBlock::Text(text.into())], structured: None }
+    }
+
+    /// A JSON result: sent as MCP `structuredContent` (when it is an object)
+    /// and as pretty-printed text for clients that only read text.
+    pub fn json<T: Serialize>(value: &T) -> Result<Self, crate::ToolError> {
+        let value = serde_json::to_value(value)?;
+        let text = serde_json::to_string_pretty(&value)?;
+        let structured = value.is_object().then(|| value.to_string());
+        Ok(Self { content: vec![ContentBlock::Json(text)], structured })
+    }
+
+    /// Append another text block.
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.content.push(ContentBlock::Text(text.into()));
+        self
+    }
+}
+
+impl From<Output> for ToolOutput {
+    fn from(o: Output) -> Self {
+        ToolOutput { content: o.content, structured: o.structured }
+    }
+}

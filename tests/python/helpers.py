@@ -1,0 +1,39 @@
+"""Small helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+
+def stdio_params(runtime: Path, components: Path, *extra: str) -> StdioServerParameters:
+    return StdioServerParameters(command=str(runtime), args=["serve", "--components", str(components), *extra])
+
+
+@asynccontextmanager
+async def stdio_client(runtime: Path, components: Path, *extra: str, mode: str = "legacy"):
+    async with Client(stdio_params(runtime, components, *extra), mode=mode) as client:
+        yield client
+
+
+@asynccontextmanager
+async def http_client(base: str, mode: str = "legacy"):
+    async with Client(f"{base}/mcp", mode=mode) as client:
+        yield client
+
+
+def text_of(result) -> str:
+    return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+
+
+def json_of(result) -> dict:
+    """The structured result, checked against the text rendering."""
+    assert not result.is_error, text_of(result)
+    structured = result.structured_content
+    assert isinstance(structured, dict), result
+    assert json.loads(text_of(result)) == structured
+    return structured
