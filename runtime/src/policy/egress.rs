@@ -149,7 +149,11 @@ impl HostRule {
 }
 
 fn parse_host_pattern(host: &str) -> Result<HostPattern, String> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    // One trailing dot (fully-qualified form) is allowed; `*.` is not a pattern.
+    if host.ends_with("*.") || host.ends_with("..") {
+        return Err(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
+    }
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if host == "*" {
         return Ok(HostPattern::Any);
     }

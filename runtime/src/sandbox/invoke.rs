@@ -242,11 +242,12 @@ fn classify_trap(err: wasmtime::Error, store: &Store<HostState>, limits: Limits)
     }
     let stderr = String::from_utf8_lossy(&data.stderr.contents()).into_owned();
     let stderr = redact(stderr.trim(), &data.config.settings);
-    let panic_line = stderr
-        .lines()
-        .rev()
-        .find(|l| l.contains("panicked"))
-        .or_else(|| stderr.lines().last());
+    // Rust panics print `panicked at file:line:col:` and the message on the next line.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let panic_line = match lines.iter().rposition(|l| l.contains("panicked")) {
+        Some(i) => Some(lines[i..(i + 2).min(lines.len())].join(" ")),
+        None => lines.last().map(|l| l.to_string()),
+    };
     let cause = match err.downcast_ref::<Trap>() {
         Some(trap) => trap.to_string(),
         None => format!("{err:#}"),
@@ -327,10 +328,10 @@ fn finish(
                 }
             };
             let mut message = format!("{kind}: {}", redact(&message, settings));
-            if let Ok(denials) = data.egress.denials.lock() {
-                if let Some(last) = denials.last() {
-                    message.push_str(&format!(" (policy: {last})"));
-                }
+            if let Ok(denials) = data.egress.denials.lock()
+                && let Some(last) = denials.last()
+            {
+                message.push_str(&format!(" (policy: {last})"));
             }
             Ok(CallOutput {
                 texts: vec![message],

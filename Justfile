@@ -1,0 +1,24 @@
+# Everyday recipes. `just --list` shows them.
+
+# Build the components and serve them over stdio.
+run *ARGS:
+    scripts/run.sh {{ARGS}}
+
+# Install toolchains, build everything, run all tests (what CI runs).
+test *ARGS:
+    scripts/test.sh {{ARGS}}
+
+# Build the wasm32-wasip2 components and install them under ./components.
+components:
+    scripts/build-components.sh
+
+# Per-call overhead and HTTP throughput benchmarks (release build).
+bench:
+    scripts/bench.sh
+
+fmt:
+    cargo fmt --all
+
+lint:
+    cargo fmt --all --check
+    cargo clippy --all-targets --locked -- -D warnings
