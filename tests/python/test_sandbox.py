@@ -3,13 +3,14 @@ tool error naming its cause, and the same server keeps answering."""
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import anyio
 import pytest
 
 from helpers import http_client, json_of, stdio_client, text_of
-from conftest import http_server
+from conftest import TESTKIT_WASM, http_server
 
 pytestmark = pytest.mark.anyio
 
@@ -118,3 +119,26 @@ async def test_faults_over_http_keep_other_sessions_working(runtime_bin, testkit
                 for _ in range(5):
                     await assert_still_serving(b)
             assert faults[0].is_error and "deadline" in text_of(faults[0])
+
+
+async def test_cancelled_call_frees_its_slot(runtime_bin, components_dir):
+    """Cancelling a long call stops its instance: with one slot, the next
+    call runs at once instead of waiting for the 30 s pause."""
+    async with stdio_client(runtime_bin, components_dir, "--max-in-flight", "1") as client:
+        started = time.monotonic()
+        with anyio.move_on_after(1.0):
+            await client.call_tool("utilities_pause", {"seconds": 30})
+        assert time.monotonic() - started < 5
+        result = await client.call_tool("utilities_get_date", {})
+        assert not result.is_error, text_of(result)
+        assert time.monotonic() - started < 8
+
+
+async def test_component_without_manifest_gets_safe_defaults(runtime_bin, tmp_path):
+    hello = TESTKIT_WASM.with_name("hello.wasm")
+    shutil.copy(hello, tmp_path / "hello.wasm")
+    async with stdio_client(runtime_bin, tmp_path) as client:
+        tools = (await client.list_tools()).tools
+        assert [t.name for t in tools] == ["hello_greet"]
+        result = await client.call_tool("hello_greet", {"name": "Ada"})
+    assert text_of(result) == "Hello, Ada! (tenant default)"

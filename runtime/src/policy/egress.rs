@@ -151,7 +151,9 @@ impl HostRule {
 fn parse_host_pattern(host: &str) -> Result<HostPattern, String> {
     // One trailing dot (fully-qualified form) is allowed; `*.` is not a pattern.
     if host.ends_with("*.") || host.ends_with("..") {
-        return Err(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
+        return Err(format!(
+            "`{host}` is not a host name, IP address, `*` or `*.domain`"
+        ));
     }
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if host == "*" {

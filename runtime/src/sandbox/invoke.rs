@@ -164,6 +164,26 @@ impl Sandbox {
         }
     }
 
+    /// A store with the component's capabilities but effectively no limits
+    /// (unbounded fuel, far deadline). For benchmarks and diagnostics only:
+    /// tool calls go through [`Sandbox::call`].
+    pub fn bare_store(&self, component: &LoadedComponent) -> Store<HostState> {
+        let limits = Limits {
+            fuel: u64::MAX,
+            timeout: Duration::from_secs(3600),
+            memory_bytes: usize::MAX,
+            max_output_bytes: usize::MAX,
+        };
+        self.new_store(
+            component,
+            "bare",
+            "bare",
+            limits,
+            None,
+            CancellationToken::new(),
+        )
+    }
+
     fn new_store(
         &self,
         component: &LoadedComponent,
