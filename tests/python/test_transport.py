@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 import httpx2 as httpx
 import pytest
@@ -103,3 +104,28 @@ def test_components_list_and_inspect(runtime_bin, components_dir, testkit_dir):
     assert "limits[spin]: fuel=1000000000000000 timeout_ms=1000" in out
     assert "egress: http://127.0.0.1:" in out
     assert '"required":["message"]' in out
+
+
+def test_compiled_components_are_cached_on_disk(runtime_bin, components_dir, tmp_path):
+    cache = tmp_path / "cache"
+
+    def run_once():
+        proc = subprocess.run(
+            [str(runtime_bin), "serve", "--components", str(components_dir), "--cache-dir", str(cache)],
+            input=(json.dumps(INIT) + "\n").encode(),
+            capture_output=True,
+            timeout=60,
+        )
+        first = json.loads(proc.stdout.decode().splitlines()[0])
+        assert first["result"]["serverInfo"]["name"] == "k8s-mcp-runtime"
+
+    run_once()
+    deadline = time.monotonic() + 30
+    entries: list = []
+    while time.monotonic() < deadline:
+        entries = [p for p in cache.rglob("*") if p.is_file()]
+        if entries:
+            break
+        time.sleep(0.1)
+    assert entries, "compiled component not written to the cache"
+    run_once()  # a restart loads from the cache

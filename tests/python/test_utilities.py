@@ -43,9 +43,12 @@ def connect(request, runtime_bin, components_dir, utilities_http):
     return open_client
 
 
-async def test_lists_the_utilities_tools_with_schemas_and_annotations(connect):
+async def test_lists_the_utilities_tools_with_schemas_and_annotations(connect, request):
     async with connect() as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
+        expected_version = "2026-07-28" if request.node.callspec.params["connect"].endswith("auto") else "2025-11-25"
+        assert client.protocol_version == expected_version
+        assert client.server_info.name == "k8s-mcp-runtime"
     assert EXPECTED_TOOLS <= set(tools)
     fetch = tools["utilities_web_fetch"]
     assert fetch.input_schema["type"] == "object"
