@@ -114,19 +114,8 @@ async fn send(
     HttpError,
 > {
     let max_req = policy.max_request_bytes;
-    let declared = request
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_req) {
-        return Err(HttpError::HttpRequestBodySize(declared));
-    }
-    let request = request.map(|body| {
-        Limited::new(body, max_req as usize)
-            .map_err(move |e| limit_error(e, HttpError::HttpRequestBodySize(Some(max_req))))
-            .boxed_unsync()
-    });
+    check_declared(request.headers(), max_req, HttpError::HttpRequestBodySize)?;
+    let request = request.map(|b| limited(b, max_req, HttpError::HttpRequestBodySize));
     let cap = |t: Option<Duration>| Some(t.map_or(policy.timeout, |t| t.min(policy.timeout)));
     let options = options.unwrap_or_default();
     let options = RequestOptions {
@@ -136,20 +125,39 @@ async fn send(
     };
     let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
     let max_resp = policy.max_response_bytes;
-    let declared = response
-        .headers()
+    check_declared(
+        response.headers(),
+        max_resp,
+        HttpError::HttpResponseBodySize,
+    )?;
+    let response = response.map(|b| limited(b, max_resp, HttpError::HttpResponseBodySize));
+    Ok((response, Box::new(io)))
+}
+
+/// Refuse a declared length above `max`.
+fn check_declared(
+    headers: &http::HeaderMap,
+    max: u64,
+    too_large: fn(Option<u64>) -> HttpError,
+) -> Result<(), HttpError> {
+    let declared = headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_resp) {
-        return Err(HttpError::HttpResponseBodySize(declared));
+    match declared {
+        Some(n) if n > max => Err(too_large(declared)),
+        _ => Ok(()),
     }
-    let response = response.map(|body| {
-        Limited::new(body, max_resp as usize)
-            .map_err(move |e| limit_error(e, HttpError::HttpResponseBodySize(Some(max_resp))))
-            .boxed_unsync()
-    });
-    Ok((response, Box::new(io)))
+}
+
+/// Cap a streaming body at `max` bytes.
+fn limited<B>(body: B, max: u64, too_large: fn(Option<u64>) -> HttpError) -> WasiBody
+where
+    B: http_body::Body<Data = bytes::Bytes, Error = HttpError> + Send + 'static,
+{
+    Limited::new(body, usize::try_from(max).unwrap_or(usize::MAX))
+        .map_err(move |e| limit_error(e, too_large(Some(max))))
+        .boxed_unsync()
 }
 
 /// `Limited` boxes errors: give back the inner HTTP error, or `over_limit`.
