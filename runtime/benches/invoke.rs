@@ -34,31 +34,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn report(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
     let (p50, p99) = (percentile(&samples, 0.50), percentile(&samples, 0.99));
-    println!(
-        "{name:<34} n={:<6} p50={:>9.1?} p99={:>9.1?}",
-        samples.len(),
-        p50,
-        p99
-    );
+    println!("{name:<34} n={:<6} p50={:>9.1?} p99={:>9.1?}", samples.len(), p50, p99);
     (p50, p99)
 }
 
 fn testkit_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let wasm = root.join("components/target/wasm32-wasip2/release/testkit.wasm");
-    assert!(
-        wasm.exists(),
-        "{} missing: run `just components` first",
-        wasm.display()
-    );
+    assert!(wasm.exists(), "{} missing: run `just components` first", wasm.display());
     let dir = std::env::temp_dir().join(format!("k8s-mcp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::copy(&wasm, dir.join("testkit.wasm")).expect("copy testkit.wasm");
-    std::fs::copy(
-        root.join("tests/fixtures/testkit.policy.toml"),
-        dir.join("testkit.policy.toml"),
-    )
-    .expect("copy policy");
+    std::fs::copy(root.join("tests/fixtures/testkit.policy.toml"), dir.join("testkit.policy.toml"))
+        .expect("copy policy");
     dir
 }
 
@@ -66,29 +54,18 @@ fn testkit_dir() -> PathBuf {
 async fn main() {
     let dir = testkit_dir();
     let sandbox = Sandbox::new(None, 64).expect("sandbox");
-    let registry = Registry::load(&sandbox, &dir, &BTreeMap::new())
-        .await
-        .expect("load testkit");
+    let registry = Registry::load(&sandbox, &dir, &BTreeMap::new()).await.expect("load testkit");
     let (component, tool) = registry.lookup("testkit_echo").expect("echo tool");
     let component = component.clone();
     let args = r#"{"message":"hello"}"#.to_string();
-    let ctx = CallContext {
-        tenant_id: "bench".into(),
-        request_id: "1".into(),
-        caller: None,
-        deadline_ms: 1000,
-    };
+    let ctx = CallContext { tenant_id: "bench".into(), request_id: "1".into(), caller: None, deadline_ms: 1000 };
 
     // (a) raw wasmtime
     let mut raw = Vec::with_capacity(ITERATIONS);
     for i in 0..WARMUP + ITERATIONS {
         let start = Instant::now();
         let mut store = sandbox.bare_store(&component);
-        let instance = component
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .expect("instantiate");
+        let instance = component.pre.instantiate_async(&mut store).await.expect("instantiate");
         let out = instance
             .k8s_mcp_tools_tools()
             .call_call_tool(&mut store, &tool.local_name, &args, &ctx)
@@ -107,14 +84,7 @@ async fn main() {
     for i in 0..WARMUP + ITERATIONS {
         let start = Instant::now();
         let out = sandbox
-            .call(
-                &component,
-                &tool.local_name,
-                args.clone(),
-                CallMeta::default(),
-                None,
-                CancellationToken::new(),
-            )
+            .call(&component, &tool.local_name, args.clone(), CallMeta::default(), None, CancellationToken::new())
             .await
             .expect("invoke");
         if i >= WARMUP {
@@ -140,9 +110,7 @@ async fn main() {
     };
     let config = Config::build(&args).expect("config");
     let core: Arc<McpCore> = server::build_core(&config).await.expect("core");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
     let srv = {
@@ -155,9 +123,7 @@ async fn main() {
     let mut tasks = Vec::new();
     for c in 0..HTTP_CLIENTS {
         let url = url.clone();
-        tasks.push(tokio::spawn(
-            async move { http_client(&url, c, deadline).await },
-        ));
+        tasks.push(tokio::spawn(async move { http_client(&url, c, deadline).await }));
     }
     let mut latencies = Vec::new();
     for t in tasks {
@@ -185,30 +151,15 @@ async fn http_client(url: &str, id: usize, deadline: Instant) -> Vec<Duration> {
         "jsonrpc": "2.0", "id": 0, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}
     });
-    let resp = client
-        .post(url)
-        .header("accept", accept)
-        .json(&init)
-        .send()
-        .await
-        .expect("initialize");
-    let session = resp
-        .headers()
-        .get("mcp-session-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let resp = client.post(url).header("accept", accept).json(&init).send().await.expect("initialize");
+    let session = resp.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     let _ = resp.bytes().await;
     let with_session = |rb: reqwest::RequestBuilder| match &session {
-        Some(s) => rb
-            .header("mcp-session-id", s)
-            .header("mcp-protocol-version", "2025-11-25"),
+        Some(s) => rb.header("mcp-session-id", s).header("mcp-protocol-version", "2025-11-25"),
         None => rb.header("mcp-protocol-version", "2025-11-25"),
     };
     let initialized = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let _ = with_session(client.post(url).header("accept", accept))
-        .json(&initialized)
-        .send()
-        .await;
+    let _ = with_session(client.post(url).header("accept", accept)).json(&initialized).send().await;
     let mut out = Vec::with_capacity(HTTP_CALLS_PER_CLIENT);
     for i in 0..HTTP_CALLS_PER_CLIENT {
         if Instant::now() > deadline {
@@ -228,10 +179,7 @@ async fn http_client(url: &str, id: usize, deadline: Instant) -> Vec<Duration> {
             .await
             .expect("body");
         out.push(start.elapsed());
-        assert!(
-            body.contains(&format!("c{id}-{i}")),
-            "unexpected response: {body}"
-        );
+        assert!(body.contains(&format!("c{id}-{i}")), "unexpected response: {body}");
     }
     out
 }

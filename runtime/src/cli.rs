@@ -51,6 +51,9 @@ pub struct ServeArgs {
     /// Cache compiled components in this directory.
     #[arg(long, env = "K8S_MCP_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Expose and allow only tools annotated read-only.
+    #[arg(long, env = "K8S_MCP_READ_ONLY")]
+    pub read_only: bool,
     /// Allow a non-loopback listen address without authentication.
     #[arg(long, env = "K8S_MCP_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,

@@ -40,6 +40,8 @@ pub struct ServerSection {
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     pub insecure_no_auth: Option<bool>,
+    /// Only read-only tools are listed and callable.
+    pub read_only: Option<bool>,
     /// Tenant id passed to components (multi-tenancy configures more).
     pub tenant: Option<String>,
 }
@@ -78,6 +80,7 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     pub allowed_origins: Vec<String>,
     pub insecure_no_auth: bool,
+    pub read_only: bool,
     pub tenant: String,
     pub components: BTreeMap<String, ComponentConfig>,
 }
@@ -93,33 +96,16 @@ impl Config {
     }
 
     fn merge(args: &ServeArgs, file: ConfigFile) -> Result<Self> {
-        let listen_text = args
-            .listen
-            .clone()
-            .or(file.server.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen_text = args.listen.clone().or(file.server.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            Error::invalid(
-                "server.listen",
-                format!("`{listen_text}` is not an address like 127.0.0.1:8080"),
-            )
+            Error::invalid("server.listen", format!("`{listen_text}` is not an address like 127.0.0.1:8080"))
         })?;
-        let max_in_flight = args
-            .max_in_flight
-            .or(file.server.max_in_flight)
-            .unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+        let max_in_flight = args.max_in_flight.or(file.server.max_in_flight).unwrap_or(DEFAULT_MAX_IN_FLIGHT);
         if !(1..=10_000).contains(&max_in_flight) {
-            return Err(Error::invalid(
-                "server.max_in_flight",
-                "must be between 1 and 10000",
-            ));
+            return Err(Error::invalid("server.max_in_flight", "must be between 1 and 10000"));
         }
-        let insecure_no_auth =
-            args.insecure_no_auth || file.server.insecure_no_auth.unwrap_or(false);
-        let transport = args
-            .transport
-            .or(file.server.transport)
-            .unwrap_or(Transport::Stdio);
+        let insecure_no_auth = args.insecure_no_auth || file.server.insecure_no_auth.unwrap_or(false);
+        let transport = args.transport.or(file.server.transport).unwrap_or(Transport::Stdio);
         if transport == Transport::Http && !listen.ip().is_loopback() && !insecure_no_auth {
             return Err(Error::invalid(
                 "server.listen",
@@ -136,8 +122,8 @@ impl Config {
         let mut components = file.components;
         for (name, c) in &mut components {
             for (key, value) in &mut c.secrets {
-                *value = resolve_secret(value)
-                    .map_err(|m| Error::invalid(format!("components.{name}.secrets.{key}"), m))?;
+                *value =
+                    resolve_secret(value).map_err(|m| Error::invalid(format!("components.{name}.secrets.{key}"), m))?;
             }
         }
         let mut allowed_hosts = file.server.allowed_hosts;
@@ -160,6 +146,7 @@ impl Config {
             allowed_hosts,
             allowed_origins: file.server.allowed_origins,
             insecure_no_auth,
+            read_only: args.read_only || file.server.read_only.unwrap_or(false),
             tenant,
             components,
         })
@@ -168,8 +155,7 @@ impl Config {
 
 /// Read and parse a config file; errors name the file and key.
 pub fn read_file(path: &Path) -> Result<ConfigFile> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
     parse_toml(&text, &path.display().to_string())
 }
 
@@ -204,10 +190,7 @@ mod tests {
     #[test]
     fn flags_override_file() {
         let file = parse("[server]\nlisten = \"127.0.0.1:9000\"\nmax_in_flight = 4\n").unwrap();
-        let args = ServeArgs {
-            max_in_flight: Some(8),
-            ..Default::default()
-        };
+        let args = ServeArgs { max_in_flight: Some(8), ..Default::default() };
         let c = Config::merge(&args, file).unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.max_in_flight, 8);
@@ -217,48 +200,30 @@ mod tests {
     fn unknown_keys_and_bad_values_name_the_key() {
         let msg = parse("[server]\nlisen = \"x\"\n").unwrap_err().to_string();
         assert!(msg.contains("test.toml") && msg.contains("lisen"), "{msg}");
-        let msg = parse("[server]\nmax_in_flight = \"many\"\n")
-            .unwrap_err()
-            .to_string();
+        let msg = parse("[server]\nmax_in_flight = \"many\"\n").unwrap_err().to_string();
         assert!(msg.contains("server.max_in_flight"), "{msg}");
         let file = parse("[server]\nlisten = \"nowhere\"\n").unwrap();
-        let msg = Config::merge(&ServeArgs::default(), file)
-            .unwrap_err()
-            .to_string();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
         assert!(msg.contains("server.listen"), "{msg}");
         let file = parse("[server]\nmax_in_flight = 0\n").unwrap();
-        let msg = Config::merge(&ServeArgs::default(), file)
-            .unwrap_err()
-            .to_string();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
         assert!(msg.contains("server.max_in_flight"), "{msg}");
     }
 
     #[test]
     fn public_bind_without_auth_is_refused() {
-        let args = ServeArgs {
-            transport: Some(Transport::Http),
-            listen: Some("0.0.0.0:8080".into()),
-            ..Default::default()
-        };
-        let msg = Config::merge(&args, ConfigFile::default())
-            .unwrap_err()
-            .to_string();
+        let args =
+            ServeArgs { transport: Some(Transport::Http), listen: Some("0.0.0.0:8080".into()), ..Default::default() };
+        let msg = Config::merge(&args, ConfigFile::default()).unwrap_err().to_string();
         assert!(msg.contains("--insecure-no-auth"), "{msg}");
-        let args = ServeArgs {
-            insecure_no_auth: true,
-            ..args
-        };
+        let args = ServeArgs { insecure_no_auth: true, ..args };
         assert!(Config::merge(&args, ConfigFile::default()).is_ok());
     }
 
     #[test]
     fn secrets_resolve_from_env_and_fail_with_key() {
-        let file =
-            parse("[components.svc.secrets]\ntoken = \"env:K8S_MCP_TEST_SURELY_UNSET_VAR\"\n")
-                .unwrap();
-        let msg = Config::merge(&ServeArgs::default(), file)
-            .unwrap_err()
-            .to_string();
+        let file = parse("[components.svc.secrets]\ntoken = \"env:K8S_MCP_TEST_SURELY_UNSET_VAR\"\n").unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
         assert!(msg.contains("components.svc.secrets.token"), "{msg}");
         let file = parse("[components.svc.secrets]\ntoken = \"literal-value\"\n").unwrap();
         let c = Config::merge(&ServeArgs::default(), file).unwrap();

@@ -24,16 +24,10 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Config {
-            key: key.into(),
-            message: message.into(),
-        }
+        Self::Config { key: key.into(), message: message.into() }
     }
 
     pub fn component(name: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Self::Component {
-            name: name.into(),
-            message: message.to_string(),
-        }
+        Self::Component { name: name.into(), message: message.to_string() }
     }
 }

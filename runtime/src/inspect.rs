@@ -4,7 +4,6 @@
 use crate::cli::InspectArgs;
 use crate::config::{ComponentConfig, read_file};
 use crate::error::Result;
-use crate::policy::egress::HostPattern;
 use crate::sandbox::{LoadedComponent, Registry, Sandbox};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -26,13 +25,7 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
 
 fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {
     let l = &c.policy.limits;
-    let _ = writeln!(
-        out,
-        "{} ({} tools) {}",
-        c.name,
-        c.tools.len(),
-        c.path.display()
-    );
+    let _ = writeln!(out, "{} ({} tools) {}", c.name, c.tools.len(), c.path.display());
     let _ = writeln!(out, "  sha256: {}", c.digest);
     let _ = writeln!(
         out,
@@ -54,19 +47,7 @@ fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {
     if c.egress.rules.is_empty() {
         let _ = writeln!(out, "  egress: none (all outbound HTTP denied)");
     } else {
-        let rules: Vec<String> = c
-            .egress
-            .rules
-            .iter()
-            .map(|r| {
-                let special = if r.permits_special() || matches!(r.host, HostPattern::Ip(_)) {
-                    " (literal)"
-                } else {
-                    ""
-                };
-                format!("{}{special}", r.source)
-            })
-            .collect();
+        let rules: Vec<&str> = c.egress.rules.iter().map(|r| r.source.as_str()).collect();
         let _ = writeln!(out, "  egress: {}", rules.join(", "));
         let _ = writeln!(
             out,
@@ -79,10 +60,7 @@ fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {
     let settings: Vec<&String> = c.settings.settings.keys().collect();
     let secrets: Vec<&String> = c.settings.secrets.keys().collect();
     if !settings.is_empty() || !secrets.is_empty() {
-        let _ = writeln!(
-            out,
-            "  settings: {settings:?} secrets: {secrets:?} (values hidden)"
-        );
+        let _ = writeln!(out, "  settings: {settings:?} secrets: {secrets:?} (values hidden)");
     }
     for t in &c.tools {
         let a = &t.annotations;
@@ -99,13 +77,7 @@ fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {
         if a.open_world {
             flags.push("open-world");
         }
-        let _ = writeln!(
-            out,
-            "  - {} [{}]: {}",
-            t.name,
-            flags.join(", "),
-            t.description
-        );
+        let _ = writeln!(out, "  - {} [{}]: {}", t.name, flags.join(", "), t.description);
         if detailed {
             let schema = serde_json::to_string(&t.input_schema).unwrap_or_default();
             let _ = writeln!(out, "      input: {schema}");

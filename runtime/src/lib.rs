@@ -1,6 +1,7 @@
 //! k8s-mcp-runtime: an MCP server whose tools run as sandboxed WebAssembly
 //! components. See docs/ARCHITECTURE.md for the call path.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod error;

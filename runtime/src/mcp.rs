@@ -3,16 +3,18 @@
 //! notifications and cancellation. Call errors become MCP results here, and
 //! only here.
 
+use crate::cache::ResultCache;
 use crate::host::progress::ProgressUpdate;
 use crate::sandbox::{CallError, CallMeta, CallOutput, Registry, Sandbox, ToolInfo};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
-    ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -21,18 +23,16 @@ pub struct McpCore {
     pub sandbox: Sandbox,
     pub registry: Registry,
     pub tenant: String,
+    /// Only tools annotated read-only are listed and callable.
+    pub read_only: bool,
+    cache: ResultCache,
     tools: Vec<Tool>,
 }
 
 impl McpCore {
-    pub fn new(sandbox: Sandbox, registry: Registry, tenant: String) -> Self {
-        let tools = registry.tools().map(to_mcp_tool).collect();
-        Self {
-            sandbox,
-            registry,
-            tenant,
-            tools,
-        }
+    pub fn new(sandbox: Sandbox, registry: Registry, tenant: String, read_only: bool) -> Self {
+        let tools = registry.tools().filter(|t| !read_only || t.annotations.read_only).map(to_mcp_tool).collect();
+        Self { sandbox, registry, tenant, read_only, cache: ResultCache::default(), tools }
     }
 }
 
@@ -56,12 +56,8 @@ fn to_mcp_tool(info: &ToolInfo) -> Tool {
         .idempotent(a.idempotent)
         .open_world(a.open_world);
     annotations.title = info.title.clone();
-    let mut tool = Tool::new(
-        info.name.clone(),
-        info.description.clone(),
-        Arc::new(info.input_schema.clone()),
-    )
-    .with_annotations(annotations);
+    let mut tool = Tool::new(info.name.clone(), info.description.clone(), Arc::new(info.input_schema.clone()))
+        .with_annotations(annotations);
     if let Some(title) = &info.title {
         tool = tool.with_title(title.clone());
     }
@@ -73,11 +69,7 @@ fn to_mcp_tool(info: &ToolInfo) -> Tool {
 
 fn to_result(out: CallOutput) -> CallToolResult {
     let content = out.texts.into_iter().map(ContentBlock::text).collect();
-    let mut result = if out.is_error {
-        CallToolResult::error(content)
-    } else {
-        CallToolResult::success(content)
-    };
+    let mut result = if out.is_error { CallToolResult::error(content) } else { CallToolResult::success(content) };
     result.structured_content = out.structured.map(serde_json::Value::Object);
     result
 }
@@ -111,54 +103,31 @@ impl ServerHandler for McpHandler {
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
         let Some((component, tool)) = self.core.registry.lookup(&name) else {
-            return Err(ErrorData::invalid_params(
-                format!("unknown tool `{name}`"),
-                None,
-            ));
+            return Err(ErrorData::invalid_params(format!("unknown tool `{name}`"), None));
         };
-        let arguments =
-            serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
-        let meta = CallMeta {
-            tenant_id: self.core.tenant.clone(),
-            request_id: request_id_text(&context),
-            caller: None,
-        };
-        let progress_token = context.meta.get_progress_token();
-        let (sink, forwarder) = match progress_token {
-            Some(token) => {
-                let (tx, mut rx) = mpsc::unbounded_channel::<ProgressUpdate>();
-                let peer = context.peer.clone();
-                let task = tokio::spawn(async move {
-                    while let Some(u) = rx.recv().await {
-                        let mut p = ProgressNotificationParam::new(token.clone(), u.progress);
-                        if let Some(total) = u.total {
-                            p = p.with_total(total);
-                        }
-                        if let Some(message) = u.message {
-                            p = p.with_message(message);
-                        }
-                        if peer.notify_progress(p).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-                (Some(tx), Some(task))
-            }
-            None => (None, None),
-        };
+        if self.core.read_only && !tool.annotations.read_only {
+            let message = format!("denied: the server is in read-only mode and `{name}` may change state");
+            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
+        }
+        let arguments = request.arguments.unwrap_or_default();
+        let meta =
+            CallMeta { tenant_id: self.core.tenant.clone(), request_id: request_id_text(&context), caller: None };
+        let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
+        let cache_key = ttl.map(|_| {
+            let generation = component.generation.load(Ordering::Acquire);
+            ResultCache::key(&meta.tenant_id, meta.caller.as_deref(), &format!("{name}@{generation}"), &arguments)
+        });
+        if let Some(key) = &cache_key
+            && let Some(hit) = self.core.cache.get(key).await
+        {
+            tracing::info!(tool = %name, "tool call served from cache");
+            return Ok(to_result(hit).into());
+        }
+        let arguments = serde_json::Value::Object(arguments).to_string();
+        let (sink, forwarder) = progress_forwarder(context.meta.get_progress_token(), &context);
         let started = Instant::now();
-        let outcome = self
-            .core
-            .sandbox
-            .call(
-                component,
-                &tool.local_name,
-                arguments,
-                meta,
-                sink,
-                context.ct.clone(),
-            )
-            .await;
+        let outcome =
+            self.core.sandbox.call(component, &tool.local_name, arguments, meta, sink, context.ct.clone()).await;
         if let Some(task) = forwarder {
             // The sender was dropped with the store: the forwarder drains and ends.
             let _ = task.await;
@@ -167,6 +136,12 @@ impl ServerHandler for McpHandler {
         match outcome {
             Ok(out) => {
                 tracing::info!(tool = %name, elapsed_ms, is_error = out.is_error, "tool call");
+                if let (Some(key), Some(ttl), false) = (cache_key, ttl, out.is_error) {
+                    self.core.cache.insert(key, out.clone(), ttl).await;
+                }
+                if !tool.annotations.read_only {
+                    component.generation.fetch_add(1, Ordering::AcqRel);
+                }
                 Ok(to_result(out).into())
             }
             Err(e) if e.is_protocol_error() => Err(ErrorData::invalid_params(e.to_string(), None)),
@@ -176,6 +151,31 @@ impl ServerHandler for McpHandler {
             }
         }
     }
+}
+
+type Forwarder = (Option<mpsc::UnboundedSender<ProgressUpdate>>, Option<tokio::task::JoinHandle<()>>);
+
+/// When the client sent a progress token, a channel whose updates become
+/// `notifications/progress` to that client.
+fn progress_forwarder(token: Option<ProgressToken>, context: &RequestContext<RoleServer>) -> Forwarder {
+    let Some(token) = token else { return (None, None) };
+    let (tx, mut rx) = mpsc::unbounded_channel::<ProgressUpdate>();
+    let peer = context.peer.clone();
+    let task = tokio::spawn(async move {
+        while let Some(u) = rx.recv().await {
+            let mut p = ProgressNotificationParam::new(token.clone(), u.progress);
+            if let Some(total) = u.total {
+                p = p.with_total(total);
+            }
+            if let Some(message) = u.message {
+                p = p.with_message(message);
+            }
+            if peer.notify_progress(p).await.is_err() {
+                break;
+            }
+        }
+    });
+    (Some(tx), Some(task))
 }
 
 fn error_result(e: &CallError) -> CallToolResult {

@@ -1,6 +1,7 @@
 //! Per-component policy: the manifest beside each `.wasm` (document), compiled
 //! into limits and an egress allowlist that the sandbox consults per call.
 
+pub mod backend;
 pub mod egress;
 pub mod net;
 
@@ -35,6 +36,33 @@ pub struct PolicyDocument {
     /// Per-tool overrides (keyed by the component-local tool name).
     #[serde(default)]
     pub tools: BTreeMap<String, ToolPolicyDocument>,
+    /// The backend service this component talks to, if any.
+    pub backend: Option<BackendDocument>,
+    #[serde(default)]
+    pub cache: CacheDocument,
+}
+
+/// How a component finds its backend. Configuring the backend's URL (in the
+/// config file or through `env`) grants egress to exactly that origin.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendDocument {
+    /// Setting holding the backend base URL (comma-separated for several).
+    pub url_setting: String,
+    /// Settings read from environment variables at start-up: `setting = "VAR"`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Secrets read from environment variables at start-up: `secret = "VAR"`.
+    #[serde(default)]
+    pub secret_env: BTreeMap<String, String>,
+}
+
+/// Result caching for read-only tools.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheDocument {
+    /// Time to live of cached results of read-only tools; 0 or absent: no caching.
+    pub ttl_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -55,6 +83,11 @@ pub struct HttpDocument {
     pub max_request_bytes: Option<u64>,
     pub max_response_bytes: Option<u64>,
     pub timeout_ms: Option<u64>,
+    /// Retries of GET/HEAD on connection errors and 502/503/504 (default 2).
+    pub retries: Option<u32>,
+    /// Consecutive failures that open the circuit breaker (default 5; 0 disables).
+    pub breaker_failures: Option<u32>,
+    pub breaker_cooldown_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -62,6 +95,8 @@ pub struct HttpDocument {
 pub struct ToolPolicyDocument {
     #[serde(default)]
     pub limits: LimitsDocument,
+    /// Overrides `cache.ttl_ms` for this tool (0 disables caching).
+    pub cache_ttl_ms: Option<u64>,
 }
 
 impl LimitsDocument {
@@ -71,10 +106,7 @@ impl LimitsDocument {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fuel.is_none()
-            && self.timeout_ms.is_none()
-            && self.memory_mb.is_none()
-            && self.max_output_bytes.is_none()
+        self.fuel.is_none() && self.timeout_ms.is_none() && self.memory_mb.is_none() && self.max_output_bytes.is_none()
     }
 }
 
@@ -103,19 +135,13 @@ impl Limits {
     fn overlay(mut self, doc: &LimitsDocument, key: &str) -> Result<Self> {
         if let Some(fuel) = doc.fuel {
             if fuel == 0 {
-                return Err(Error::invalid(
-                    format!("{key}.fuel"),
-                    "must be greater than 0",
-                ));
+                return Err(Error::invalid(format!("{key}.fuel"), "must be greater than 0"));
             }
             self.fuel = fuel;
         }
         if let Some(ms) = doc.timeout_ms {
             if ms == 0 || ms > 24 * 3600 * 1000 {
-                return Err(Error::invalid(
-                    format!("{key}.timeout_ms"),
-                    "must be between 1 and 86400000",
-                ));
+                return Err(Error::invalid(format!("{key}.timeout_ms"), "must be between 1 and 86400000"));
             }
             self.timeout = Duration::from_millis(ms);
         }
@@ -130,10 +156,7 @@ impl Limits {
         }
         if let Some(n) = doc.max_output_bytes {
             if n == 0 {
-                return Err(Error::invalid(
-                    format!("{key}.max_output_bytes"),
-                    "must be greater than 0",
-                ));
+                return Err(Error::invalid(format!("{key}.max_output_bytes"), "must be greater than 0"));
             }
             self.max_output_bytes = n;
         }
@@ -149,6 +172,9 @@ pub struct Policy {
     pub tool_limits: BTreeMap<String, Limits>,
     pub egress: EgressPolicy,
     pub settings: BTreeMap<String, String>,
+    pub backend: Option<BackendDocument>,
+    cache_ttl: Option<Duration>,
+    tool_cache_ttl: BTreeMap<String, Option<Duration>>,
 }
 
 impl Policy {
@@ -159,19 +185,27 @@ impl Policy {
         let limits = Limits::default().overlay(&doc.limits, &format!("{origin}: limits"))?;
         let mut tool_limits = BTreeMap::new();
         for (tool, t) in &doc.tools {
-            tool_limits.insert(
-                tool.clone(),
-                limits.overlay(&t.limits, &format!("{origin}: tools.{tool}.limits"))?,
-            );
+            tool_limits.insert(tool.clone(), limits.overlay(&t.limits, &format!("{origin}: tools.{tool}.limits"))?);
         }
         let egress = EgressPolicy::compile(&doc.http)
             .map_err(|(i, m)| Error::invalid(format!("{origin}: http.allow[{i}]"), m))?;
+        let ttl = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
+        let tool_cache_ttl =
+            doc.tools.iter().filter_map(|(tool, t)| t.cache_ttl_ms.map(|ms| (tool.clone(), ttl(ms)))).collect();
+        if let Some(b) = &doc.backend
+            && b.url_setting.is_empty()
+        {
+            return Err(Error::invalid(format!("{origin}: backend.url_setting"), "must not be empty"));
+        }
         Ok(Self {
             name,
             limits,
             tool_limits,
             egress,
             settings: doc.settings.clone(),
+            backend: doc.backend.clone(),
+            cache_ttl: doc.cache.ttl_ms.and_then(ttl),
+            tool_cache_ttl,
         })
     }
 
@@ -187,6 +221,11 @@ impl Policy {
         Self::compile(&doc, default_name, &origin)
     }
 
+    /// How long results of `tool` may be cached (read-only tools only).
+    pub fn cache_ttl_for(&self, tool: &str) -> Option<Duration> {
+        self.tool_cache_ttl.get(tool).copied().unwrap_or(self.cache_ttl)
+    }
+
     /// Limits for one tool: the tool override if any, else the component's.
     pub fn limits_for(&self, tool: &str) -> Limits {
         self.tool_limits.get(tool).copied().unwrap_or(self.limits)
@@ -198,30 +237,21 @@ pub fn validate_service_name(name: &str) -> std::result::Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 48
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{name}` must be 1-48 chars of a-z, 0-9, `_` or `-`, starting with a letter"
-        ))
+        Err(format!("`{name}` must be 1-48 chars of a-z, 0-9, `_` or `-`, starting with a letter"))
     }
 }
 
 /// Parse TOML with errors naming the file and the offending key path.
 pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
-    let de = toml::Deserializer::parse(text).map_err(|e| Error::Config {
-        key: origin.to_string(),
-        message: e.to_string(),
-    })?;
+    let de = toml::Deserializer::parse(text)
+        .map_err(|e| Error::Config { key: origin.to_string(), message: e.to_string() })?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        Error::Config {
-            key: format!("{origin}: {path}"),
-            message: e.into_inner().message().to_string(),
-        }
+        Error::Config { key: format!("{origin}: {path}"), message: e.into_inner().message().to_string() }
     })
 }
 
@@ -231,11 +261,9 @@ mod tests {
 
     #[test]
     fn tool_override_narrows_component_limits() {
-        let doc: PolicyDocument = parse_toml(
-            "[limits]\nfuel = 100\ntimeout_ms = 5000\n[tools.spin.limits]\ntimeout_ms = 10\n",
-            "p.toml",
-        )
-        .unwrap();
+        let doc: PolicyDocument =
+            parse_toml("[limits]\nfuel = 100\ntimeout_ms = 5000\n[tools.spin.limits]\ntimeout_ms = 10\n", "p.toml")
+                .unwrap();
         let p = Policy::compile(&doc, "svc", "p.toml").unwrap();
         assert_eq!(p.limits_for("other").timeout, Duration::from_secs(5));
         assert_eq!(p.limits_for("spin").timeout, Duration::from_millis(10));
@@ -244,13 +272,9 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err =
-            parse_toml::<PolicyDocument>("[limits]\nfuell = 1\n", "x.policy.toml").unwrap_err();
+        let err = parse_toml::<PolicyDocument>("[limits]\nfuell = 1\n", "x.policy.toml").unwrap_err();
         let msg = err.to_string();
-        assert!(
-            msg.contains("x.policy.toml") && msg.contains("fuell"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.policy.toml") && msg.contains("fuell"), "{msg}");
     }
 
     #[test]

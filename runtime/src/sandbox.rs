@@ -42,16 +42,10 @@ impl Sandbox {
         bindings::types::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         bindings::log::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         bindings::config::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
-        bindings::progress::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)
-            .map_err(e)?;
+        bindings::progress::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         bindings::kube::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         let max_in_flight = max_in_flight.max(1);
-        Ok(Self {
-            engine,
-            linker: Arc::new(linker),
-            in_flight: Arc::new(Semaphore::new(max_in_flight)),
-            max_in_flight,
-        })
+        Ok(Self { engine, linker: Arc::new(linker), in_flight: Arc::new(Semaphore::new(max_in_flight)), max_in_flight })
     }
 
     pub fn engine(&self) -> &Engine {

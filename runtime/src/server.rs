@@ -20,11 +20,7 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");
     }
-    Ok(Arc::new(McpCore::new(
-        sandbox,
-        registry,
-        config.tenant.clone(),
-    )))
+    Ok(Arc::new(McpCore::new(sandbox, registry, config.tenant.clone(), config.read_only)))
 }
 
 /// Run the configured transport until the client disconnects (stdio) or a
@@ -34,9 +30,8 @@ pub async fn serve(config: Config) -> Result<()> {
     match config.transport {
         Transport::Stdio => serve_stdio(core).await,
         Transport::Http => {
-            let listener = TcpListener::bind(config.listen)
-                .await
-                .map_err(|e| Error::Io(format!("bind {}", config.listen), e))?;
+            let listener =
+                TcpListener::bind(config.listen).await.map_err(|e| Error::Io(format!("bind {}", config.listen), e))?;
             let shutdown = CancellationToken::new();
             let signal = shutdown.clone();
             tokio::spawn(async move {
@@ -54,10 +49,7 @@ async fn serve_stdio(core: Arc<McpCore>) -> Result<()> {
         .serve(rmcp::transport::io::stdio_pipes())
         .await
         .map_err(|e| Error::Transport(format!("stdio: {e}")))?;
-    service
-        .waiting()
-        .await
-        .map_err(|e| Error::Transport(format!("stdio: {e}")))?;
+    service.waiting().await.map_err(|e| Error::Transport(format!("stdio: {e}")))?;
     Ok(())
 }
 
@@ -74,9 +66,7 @@ pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) 
         Arc::new(LocalSessionManager::default()),
         http_config,
     );
-    axum::Router::new()
-        .nest_service("/mcp", service)
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
+    axum::Router::new().nest_service("/mcp", service).route("/healthz", axum::routing::get(|| async { "ok" }))
 }
 
 /// Serve HTTP on `listener` until `shutdown` is cancelled.
@@ -86,9 +76,7 @@ pub async fn serve_http(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<()> {
-    let addr: SocketAddr = listener
-        .local_addr()
-        .map_err(|e| Error::Io("listener".into(), e))?;
+    let addr: SocketAddr = listener.local_addr().map_err(|e| Error::Io("listener".into(), e))?;
     if !addr.ip().is_loopback() {
         tracing::warn!(%addr, "serving without authentication on a non-loopback address");
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -149,3 +150,24 @@ def http_server(runtime: Path, components: Path, *extra: str):
 def utilities_http(runtime_bin, components_dir):
     with http_server(runtime_bin, components_dir) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def backends():
+    """Real Prometheus and Alertmanager on loopback (tests/backends/up.sh)."""
+    up = subprocess.run([str(ROOT / "tests" / "backends" / "up.sh")], capture_output=True, text=True, timeout=900)
+    assert up.returncode == 0, up.stdout + up.stderr
+    env = dict(re.findall(r"export (\w+)=(\S+)", up.stdout))
+    assert "PROMETHEUS_URL" in env and "ALERTMANAGER_URL" in env, up.stdout
+    yield env
+    subprocess.run([str(ROOT / "tests" / "backends" / "down.sh")], capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def backend_env(backends):
+    """Environment for a runtime that uses the real backends, the way users
+    of the Go server configure it."""
+    env = dict(os.environ)
+    env["MCP_PROM_ADDRESS"] = backends["PROMETHEUS_URL"]
+    env["MCP_ALERTMANAGER_ADDRESS"] = backends["ALERTMANAGER_URL"]
+    return env

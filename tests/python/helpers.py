@@ -10,13 +10,13 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 
-def stdio_params(runtime: Path, components: Path, *extra: str) -> StdioServerParameters:
-    return StdioServerParameters(command=str(runtime), args=["serve", "--components", str(components), *extra])
+def stdio_params(runtime: Path, components: Path, *extra: str, env: dict | None = None) -> StdioServerParameters:
+    return StdioServerParameters(command=str(runtime), args=["serve", "--components", str(components), *extra], env=env)
 
 
 @asynccontextmanager
-async def stdio_client(runtime: Path, components: Path, *extra: str, mode: str = "legacy"):
-    async with Client(stdio_params(runtime, components, *extra), mode=mode) as client:
+async def stdio_client(runtime: Path, components: Path, *extra: str, mode: str = "legacy", env: dict | None = None):
+    async with Client(stdio_params(runtime, components, *extra, env=env), mode=mode) as client:
         yield client
 
 

@@ -16,10 +16,7 @@ pub struct ComponentSettings {
 impl ComponentSettings {
     /// Secret values worth redacting from output and logs.
     pub fn secret_values(&self) -> impl Iterator<Item = &str> {
-        self.secrets
-            .values()
-            .map(String::as_str)
-            .filter(|v| v.len() >= 4)
+        self.secrets.values().map(String::as_str).filter(|v| v.len() >= 4)
     }
 }
 

@@ -1,10 +1,14 @@
 //! Outbound HTTP for guests: wasmtime-wasi-http's `send_request` hook,
 //! replaced by one that checks the component's egress policy first (URL,
-//! then every resolved address), caps timeouts and body sizes, and records
-//! each denial so the tool error can name it.
+//! then every resolved address), caps timeouts and body sizes, retries
+//! idempotent requests, trips per-origin circuit breakers, and records each
+//! refusal so the tool error can name it.
+
+pub mod resilience;
 
 use crate::policy::egress::{Denial, EgressPolicy, Target};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use resilience::Breakers;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,17 +20,16 @@ const DNS_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct EgressHooks {
     pub policy: Arc<EgressPolicy>,
     pub service: Arc<str>,
-    /// Denials of this call, newest last (read by the invoke path).
-    pub denials: Arc<Mutex<Vec<String>>>,
+    /// Shared by all calls of the component.
+    pub breakers: Arc<Breakers>,
+    /// Why requests of this call were refused, newest last (read by the invoke path).
+    pub notes: Arc<Mutex<Vec<String>>>,
 }
 
 type SendFuture = Box<
     dyn Future<
             Output = Result<
-                (
-                    http::Response<WasiBody>,
-                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-                ),
+                (http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>),
                 HttpError,
             >,
         > + Send,
@@ -41,17 +44,33 @@ impl WasiHttpHooks for EgressHooks {
     ) -> SendFuture {
         let policy = self.policy.clone();
         let service = self.service.clone();
-        let denials = self.denials.clone();
+        let notes = self.notes.clone();
+        let breakers = self.breakers.clone();
         Box::new(async move {
+            let note = |text: String| {
+                if let Ok(mut n) = notes.lock() {
+                    n.push(text);
+                }
+            };
             let uri = request.uri().clone();
             if let Err(denial) = authorize(&policy, &uri).await {
                 tracing::warn!(service = &*service, %uri, "egress denied: {denial}");
-                if let Ok(mut d) = denials.lock() {
-                    d.push(denial.to_string());
-                }
+                note(denial.to_string());
                 return Err(HttpError::HttpRequestDenied);
             }
-            send(&policy, request, options).await
+            let origin = origin_of(&uri);
+            if let Err(remaining) = breakers.admit(&origin) {
+                note(format!(
+                    "circuit breaker open for {origin} after repeated failures; retrying in {} s",
+                    remaining.as_secs().max(1)
+                ));
+                return Err(HttpError::ConnectionRefused);
+            }
+            let result = send(&policy, &breakers, &origin, request, options).await;
+            if let Err(e) = &result {
+                note(format!("{origin}: {e}"));
+            }
+            result
         })
     }
 }
@@ -60,41 +79,22 @@ impl WasiHttpHooks for EgressHooks {
 pub async fn authorize(policy: &EgressPolicy, uri: &http::Uri) -> Result<(), Denial> {
     let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
     let raw_host = uri.host().unwrap_or("");
-    let host = raw_host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    let port = uri
-        .port_u16()
-        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let host = raw_host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
+    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let target = Target {
-        scheme: &scheme,
-        host: &host,
-        port,
-        path,
-    };
+    let target = Target { scheme: &scheme, host: &host, port, path };
     let rule = policy.check(&target)?;
     let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
         Err(_) => {
-            let lookup =
-                tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host.clone(), port)))
-                    .await;
+            let lookup = tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host.clone(), port))).await;
             match lookup {
                 Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
                 Ok(Err(e)) => {
-                    return Err(Denial::Unresolvable {
-                        host,
-                        reason: e.to_string(),
-                    });
+                    return Err(Denial::Unresolvable { host, reason: e.to_string() });
                 }
                 Err(_) => {
-                    return Err(Denial::Unresolvable {
-                        host,
-                        reason: "DNS timed out".into(),
-                    });
+                    return Err(Denial::Unresolvable { host, reason: "DNS timed out".into() });
                 }
             }
         }
@@ -102,20 +102,23 @@ pub async fn authorize(policy: &EgressPolicy, uri: &http::Uri) -> Result<(), Den
     EgressPolicy::check_addresses(rule, &host, &addrs)
 }
 
+type SendResult = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>;
+
+fn origin_of(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+    format!("{scheme}://{}:{port}", uri.host().unwrap_or(""))
+}
+
 async fn send(
     policy: &EgressPolicy,
+    breakers: &Breakers,
+    origin: &str,
     request: http::Request<WasiBody>,
     options: Option<RequestOptions>,
-) -> Result<
-    (
-        http::Response<WasiBody>,
-        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-    ),
-    HttpError,
-> {
+) -> SendResult {
     let max_req = policy.max_request_bytes;
     check_declared(request.headers(), max_req, HttpError::HttpRequestBodySize)?;
-    let request = request.map(|b| limited(b, max_req, HttpError::HttpRequestBodySize));
     let cap = |t: Option<Duration>| Some(t.map_or(policy.timeout, |t| t.min(policy.timeout)));
     let options = options.unwrap_or_default();
     let options = RequestOptions {
@@ -123,15 +126,46 @@ async fn send(
         first_byte_timeout: cap(options.first_byte_timeout),
         between_bytes_timeout: cap(options.between_bytes_timeout),
     };
-    let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-    let max_resp = policy.max_response_bytes;
-    check_declared(
-        response.headers(),
-        max_resp,
-        HttpError::HttpResponseBodySize,
-    )?;
-    let response = response.map(|b| limited(b, max_resp, HttpError::HttpResponseBodySize));
-    Ok((response, Box::new(io)))
+    let no_body = request.headers().get(http::header::CONTENT_LENGTH).is_none_or(|v| v.as_bytes() == b"0");
+    let idempotent = matches!(*request.method(), http::Method::GET | http::Method::HEAD) && no_body;
+    let retries = if idempotent { policy.retries } else { 0 };
+    let (parts, body) = request.into_parts();
+    let mut body = Some(body);
+    let mut attempt = 0;
+    loop {
+        let mut builder =
+            http::Request::builder().method(parts.method.clone()).uri(parts.uri.clone()).version(parts.version);
+        if let Some(headers) = builder.headers_mut() {
+            headers.extend(parts.headers.clone());
+        }
+        // The first attempt streams the guest's body; retries are bodiless GET/HEAD.
+        let attempt_body = body.take().unwrap_or_else(empty_body);
+        let request = builder
+            .body(limited(attempt_body, max_req, HttpError::HttpRequestBodySize))
+            .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        let outcome = wasmtime_wasi_http::default_send_request(request, Some(options)).await;
+        let transient = match &outcome {
+            Ok((response, _)) => resilience::is_transient_status(response.status()),
+            Err(e) => resilience::is_transient(e),
+        };
+        let server_error = matches!(&outcome, Ok((r, _)) if r.status().is_server_error());
+        breakers.record(origin, !transient && !server_error, policy.breaker_failures, policy.breaker_cooldown);
+        if transient && attempt < retries && breakers.admit(origin).is_ok() {
+            attempt += 1;
+            tracing::debug!(origin, attempt, "retrying after a transient failure");
+            tokio::time::sleep(resilience::backoff(attempt)).await;
+            continue;
+        }
+        let (response, io) = outcome?;
+        let max_resp = policy.max_response_bytes;
+        check_declared(response.headers(), max_resp, HttpError::HttpResponseBodySize)?;
+        let response = response.map(|b| limited(b, max_resp, HttpError::HttpResponseBodySize));
+        return Ok((response, Box::new(io)));
+    }
+}
+
+fn empty_body() -> WasiBody {
+    http_body_util::Empty::new().map_err(|never| match never {}).boxed_unsync()
 }
 
 /// Refuse a declared length above `max`.
@@ -140,10 +174,8 @@ fn check_declared(
     max: u64,
     too_large: fn(Option<u64>) -> HttpError,
 ) -> Result<(), HttpError> {
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     match declared {
         Some(n) if n > max => Err(too_large(declared)),
         _ => Ok(()),

@@ -4,8 +4,8 @@
 
 use crate::host::HostState;
 use crate::sandbox::bindings::kube::{
-    AccessDecision, AccessReview, ApplyOptions, DeleteOptions, ExecOptions, ExecResult, Host,
-    KubeError, ListOptions, LogOptions, MetricsKind, PatchKind, ResourceRef,
+    AccessDecision, AccessReview, ApplyOptions, DeleteOptions, ExecOptions, ExecResult, Host, KubeError, ListOptions,
+    LogOptions, MetricsKind, PatchKind, ResourceRef,
 };
 
 /// Per-call Kubernetes state: which identity the caller acts as, if any.
@@ -17,9 +17,7 @@ pub struct KubeState {
 type R<T> = Result<T, KubeError>;
 
 fn unconfigured<T>(_state: &KubeState) -> R<T> {
-    Err(KubeError::NotConfigured(
-        "no Kubernetes cluster is configured for this server".into(),
-    ))
+    Err(KubeError::NotConfigured("no Kubernetes cluster is configured for this server".into()))
 }
 
 impl Host for HostState {
@@ -35,29 +33,13 @@ impl Host for HostState {
     async fn get(&mut self, _target: ResourceRef) -> R<String> {
         unconfigured(&self.kube)
     }
-    async fn create(
-        &mut self,
-        _manifest: String,
-        _namespace: Option<String>,
-        _dry_run: bool,
-    ) -> R<String> {
+    async fn create(&mut self, _manifest: String, _namespace: Option<String>, _dry_run: bool) -> R<String> {
         unconfigured(&self.kube)
     }
-    async fn apply(
-        &mut self,
-        _manifest: String,
-        _namespace: Option<String>,
-        _options: ApplyOptions,
-    ) -> R<String> {
+    async fn apply(&mut self, _manifest: String, _namespace: Option<String>, _options: ApplyOptions) -> R<String> {
         unconfigured(&self.kube)
     }
-    async fn patch(
-        &mut self,
-        _target: ResourceRef,
-        _kind: PatchKind,
-        _patch: String,
-        _dry_run: bool,
-    ) -> R<String> {
+    async fn patch(&mut self, _target: ResourceRef, _kind: PatchKind, _patch: String, _dry_run: bool) -> R<String> {
         unconfigured(&self.kube)
     }
     async fn delete(&mut self, _target: ResourceRef, _options: DeleteOptions) -> R<String> {
@@ -69,12 +51,7 @@ impl Host for HostState {
     async fn logs(&mut self, _namespace: String, _pod: String, _options: LogOptions) -> R<String> {
         unconfigured(&self.kube)
     }
-    async fn exec(
-        &mut self,
-        _namespace: String,
-        _pod: String,
-        _options: ExecOptions,
-    ) -> R<ExecResult> {
+    async fn exec(&mut self, _namespace: String, _pod: String, _options: ExecOptions) -> R<ExecResult> {
         unconfigured(&self.kube)
     }
     async fn events(
@@ -88,12 +65,7 @@ impl Host for HostState {
     async fn can_i(&mut self, _review: AccessReview) -> R<AccessDecision> {
         unconfigured(&self.kube)
     }
-    async fn metrics(
-        &mut self,
-        _kind: MetricsKind,
-        _namespace: Option<String>,
-        _name: Option<String>,
-    ) -> R<String> {
+    async fn metrics(&mut self, _kind: MetricsKind, _namespace: Option<String>, _name: Option<String>) -> R<String> {
         unconfigured(&self.kube)
     }
 }

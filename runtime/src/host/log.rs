@@ -32,11 +32,7 @@ impl Host for HostState {
             message.truncate(cut);
             message.push_str("...");
         }
-        let (service, tool, request) = (
-            &*self.log.service,
-            self.log.tool.as_str(),
-            self.log.request_id.as_str(),
-        );
+        let (service, tool, request) = (&*self.log.service, self.log.tool.as_str(), self.log.request_id.as_str());
         match level {
             Level::Trace => tracing::trace!(target: "guest", service, tool, request, "{message}"),
             Level::Debug => tracing::debug!(target: "guest", service, tool, request, "{message}"),

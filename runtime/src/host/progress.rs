@@ -25,23 +25,14 @@ pub struct ProgressState {
 const MAX_REPORTS: u32 = 10_000;
 
 impl Host for HostState {
-    fn report(
-        &mut self,
-        progress: f64,
-        total: Option<f64>,
-        message: Option<String>,
-    ) -> wasmtime::Result<()> {
+    fn report(&mut self, progress: f64, total: Option<f64>, message: Option<String>) -> wasmtime::Result<()> {
         self.progress.reports += 1;
         if self.progress.reports > MAX_REPORTS || !progress.is_finite() {
             return Ok(());
         }
         if let Some(sink) = &self.progress.sink {
             let message = message.map(|m| m.chars().take(512).collect());
-            let _ = sink.send(ProgressUpdate {
-                progress,
-                total: total.filter(|t| t.is_finite()),
-                message,
-            });
+            let _ = sink.send(ProgressUpdate { progress, total: total.filter(|t| t.is_finite()), message });
         }
         Ok(())
     }

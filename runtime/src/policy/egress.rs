@@ -11,6 +11,9 @@ use std::time::Duration;
 pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_RETRIES: u32 = 2;
+pub const DEFAULT_BREAKER_FAILURES: u32 = 5;
+pub const DEFAULT_BREAKER_COOLDOWN: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostPattern {
@@ -48,18 +51,9 @@ pub struct Target<'a> {
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denial {
-    NoRule {
-        url: String,
-    },
-    SpecialAddress {
-        host: String,
-        addr: IpAddr,
-        class: &'static str,
-    },
-    Unresolvable {
-        host: String,
-        reason: String,
-    },
+    NoRule { url: String },
+    SpecialAddress { host: String, addr: IpAddr, class: &'static str },
+    Unresolvable { host: String, reason: String },
 }
 
 impl fmt::Display for Denial {
@@ -68,7 +62,7 @@ impl fmt::Display for Denial {
             Self::NoRule { url } => write!(f, "no egress rule allows {url}"),
             Self::SpecialAddress { host, addr, class } => write!(
                 f,
-                "{host} resolves to {addr}, a {class} address, which is reachable only through a rule naming it literally"
+                "{host} resolves to {addr}, a {class} address, which is reachable only through a rule naming that host exactly"
             ),
             Self::Unresolvable { host, reason } => write!(f, "cannot resolve {host}: {reason}"),
         }
@@ -82,9 +76,7 @@ fn default_port(scheme: &str) -> u16 {
 impl HostRule {
     /// Parse `scheme://host[:port][/path-prefix]`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or("expected scheme://host[:port][/path]")?;
+        let (scheme, rest) = text.split_once("://").ok_or("expected scheme://host[:port][/path]")?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
             return Err(format!("scheme `{scheme}` is not http or https"));
@@ -97,9 +89,7 @@ impl HostRule {
             return Err("path prefix must be a plain path".into());
         }
         let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
-            let (h, after) = stripped
-                .split_once(']')
-                .ok_or("unclosed `[` in IPv6 host")?;
+            let (h, after) = stripped.split_once(']').ok_or("unclosed `[` in IPv6 host")?;
             (h, after.strip_prefix(':'))
         } else {
             match authority.rsplit_once(':') {
@@ -110,21 +100,10 @@ impl HostRule {
         let port = match port {
             None => Some(default_port(&scheme)),
             Some("*") => None,
-            Some(p) => Some(
-                p.parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| format!("bad port `{p}`"))?,
-            ),
+            Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("bad port `{p}`"))?),
         };
         let host = parse_host_pattern(host)?;
-        Ok(Self {
-            scheme,
-            host,
-            port,
-            path_prefix: path.to_string(),
-            source: text.to_string(),
-        })
+        Ok(Self { scheme, host, port, path_prefix: path.to_string(), source: text.to_string() })
     }
 
     fn matches(&self, t: &Target<'_>) -> bool {
@@ -140,20 +119,29 @@ impl HostRule {
         host_ok && path_within(t.path, &self.path_prefix)
     }
 
-    /// Whether this rule may reach special-purpose addresses: only when it
-    /// names one literally (an IP, or `localhost`).
-    pub fn permits_special(&self) -> bool {
-        matches!(&self.host, HostPattern::Ip(_))
-            || matches!(&self.host, HostPattern::Name(n) if n == "localhost")
+    /// Whether this rule may reach a special-purpose address of `class`.
+    /// A literal IP may reach itself. An exact host name (an in-cluster
+    /// service, `localhost`) may resolve to loopback or private addresses,
+    /// but never to link-local ones (cloud metadata): those need a literal
+    /// rule. Wildcards never reach special addresses.
+    pub fn permits(&self, class: &str) -> bool {
+        match &self.host {
+            HostPattern::Ip(_) => true,
+            HostPattern::Name(_) => !class.starts_with("link-local"),
+            HostPattern::Any | HostPattern::Suffix(_) => false,
+        }
+    }
+
+    /// Whether the rule names its host exactly (an IP or a host name).
+    pub fn is_exact(&self) -> bool {
+        matches!(&self.host, HostPattern::Ip(_) | HostPattern::Name(_))
     }
 }
 
 fn parse_host_pattern(host: &str) -> Result<HostPattern, String> {
     // One trailing dot (fully-qualified form) is allowed; `*.` is not a pattern.
     if host.ends_with("*.") || host.ends_with("..") {
-        return Err(format!(
-            "`{host}` is not a host name, IP address, `*` or `*.domain`"
-        ));
+        return Err(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
     }
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if host == "*" {
@@ -175,15 +163,9 @@ fn parse_host_pattern(host: &str) -> Result<HostPattern, String> {
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     if !valid {
-        return Err(format!(
-            "`{host}` is not a host name, IP address, `*` or `*.domain`"
-        ));
+        return Err(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
     }
-    Ok(if suffix {
-        HostPattern::Suffix(format!(".{name}"))
-    } else {
-        HostPattern::Name(name.to_string())
-    })
+    Ok(if suffix { HostPattern::Suffix(format!(".{name}")) } else { HostPattern::Name(name.to_string()) })
 }
 
 fn has_dot_segment(path: &str) -> bool {
@@ -200,10 +182,7 @@ fn path_within(path: &str, prefix: &str) -> bool {
         return false;
     }
     let prefix = prefix.trim_end_matches('/');
-    path_only == prefix
-        || path_only
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('/'))
+    path_only == prefix || path_only.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A component's compiled egress policy.
@@ -213,6 +192,12 @@ pub struct EgressPolicy {
     pub max_request_bytes: u64,
     pub max_response_bytes: u64,
     pub timeout: Duration,
+    /// Retries of idempotent requests (GET/HEAD) on transient failures.
+    pub retries: u32,
+    /// Consecutive failures that open an origin's circuit breaker (0: never).
+    pub breaker_failures: u32,
+    /// How long an open breaker fails calls fast before trying again.
+    pub breaker_cooldown: Duration,
 }
 
 impl Default for EgressPolicy {
@@ -222,6 +207,9 @@ impl Default for EgressPolicy {
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             timeout: DEFAULT_HTTP_TIMEOUT,
+            retries: DEFAULT_RETRIES,
+            breaker_failures: DEFAULT_BREAKER_FAILURES,
+            breaker_cooldown: DEFAULT_BREAKER_COOLDOWN,
         }
     }
 }
@@ -241,6 +229,9 @@ impl EgressPolicy {
             max_request_bytes: doc.max_request_bytes.unwrap_or(d.max_request_bytes),
             max_response_bytes: doc.max_response_bytes.unwrap_or(d.max_response_bytes),
             timeout: doc.timeout_ms.map_or(d.timeout, Duration::from_millis),
+            retries: doc.retries.unwrap_or(d.retries).min(10),
+            breaker_failures: doc.breaker_failures.unwrap_or(d.breaker_failures),
+            breaker_cooldown: doc.breaker_cooldown_ms.map_or(d.breaker_cooldown, Duration::from_millis),
         })
     }
 
@@ -253,9 +244,7 @@ impl EgressPolicy {
     /// addresses with [`EgressPolicy::check_addresses`].
     pub fn check(&self, t: &Target<'_>) -> Result<&HostRule, Denial> {
         let rule = self.rules.iter().find(|r| r.matches(t));
-        let rule = rule.ok_or_else(|| Denial::NoRule {
-            url: display_url(t),
-        })?;
+        let rule = rule.ok_or_else(|| Denial::NoRule { url: display_url(t) })?;
         if let Ok(ip) = t.host.parse::<IpAddr>() {
             check_ip(rule, t.host, ip)?;
         }
@@ -266,10 +255,7 @@ impl EgressPolicy {
     /// not name it literally (defeats DNS names pointing at internal hosts).
     pub fn check_addresses(rule: &HostRule, host: &str, addrs: &[IpAddr]) -> Result<(), Denial> {
         if addrs.is_empty() {
-            return Err(Denial::Unresolvable {
-                host: host.to_string(),
-                reason: "no addresses".into(),
-            });
+            return Err(Denial::Unresolvable { host: host.to_string(), reason: "no addresses".into() });
         }
         addrs.iter().try_for_each(|ip| check_ip(rule, host, *ip))
     }
@@ -277,21 +263,13 @@ impl EgressPolicy {
 
 fn check_ip(rule: &HostRule, host: &str, ip: IpAddr) -> Result<(), Denial> {
     match special_purpose(ip) {
-        Some(class) if !rule.permits_special() => Err(Denial::SpecialAddress {
-            host: host.to_string(),
-            addr: ip,
-            class,
-        }),
+        Some(class) if !rule.permits(class) => Err(Denial::SpecialAddress { host: host.to_string(), addr: ip, class }),
         _ => Ok(()),
     }
 }
 
 fn display_url(t: &Target<'_>) -> String {
-    let host = if t.host.contains(':') {
-        format!("[{}]", t.host)
-    } else {
-        t.host.to_string()
-    };
+    let host = if t.host.contains(':') { format!("[{}]", t.host) } else { t.host.to_string() };
     format!("{}://{}:{}{}", t.scheme, host, t.port, t.path)
 }
 

@@ -93,23 +93,13 @@ mod tests {
             ("fe80::1", "link-local"),
             ("fd00:ec2::254", "private (unique local)"),
         ] {
-            assert_eq!(
-                special_purpose(addr.parse().unwrap()),
-                Some(class),
-                "{addr}"
-            );
+            assert_eq!(special_purpose(addr.parse().unwrap()), Some(class), "{addr}");
         }
     }
 
     #[test]
     fn public_addresses_are_ordinary() {
-        for addr in [
-            "8.8.8.8",
-            "1.1.1.1",
-            "172.32.0.1",
-            "100.128.0.1",
-            "2606:4700::1111",
-        ] {
+        for addr in ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700::1111"] {
             assert_eq!(special_purpose(addr.parse().unwrap()), None, "{addr}");
         }
     }

@@ -29,8 +29,7 @@ pub fn build(cache_dir: Option<&Path>) -> Result<Engine> {
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;
         let mut cache_config = CacheConfig::new();
         cache_config.with_directory(dir);
-        let cache = Cache::new(cache_config)
-            .map_err(|e| Error::Engine(format!("cache at {}: {e}", dir.display())))?;
+        let cache = Cache::new(cache_config).map_err(|e| Error::Engine(format!("cache at {}: {e}", dir.display())))?;
         config.cache(Some(cache));
     }
     Engine::new(&config).map_err(|e| Error::Engine(e.to_string()))

@@ -96,14 +96,7 @@ impl Sandbox {
             .map_err(|_| CallError::Busy(self.max_in_flight))?
             .map_err(|_| CallError::Internal("sandbox closed".into()))?;
         let limits = component.policy.limits_for(tool);
-        let mut store = self.new_store(
-            component,
-            tool,
-            &meta.request_id,
-            limits,
-            progress,
-            cancel.clone(),
-        );
+        let mut store = self.new_store(component, tool, &meta.request_id, limits, progress, cancel.clone());
         let context = types::CallContext {
             tenant_id: meta.tenant_id,
             request_id: meta.request_id,
@@ -113,10 +106,7 @@ impl Sandbox {
         let outcome = {
             let run = async {
                 let instance = component.pre.instantiate_async(&mut store).await?;
-                instance
-                    .k8s_mcp_tools_tools()
-                    .call_call_tool(&mut store, tool, &arguments, &context)
-                    .await
+                instance.k8s_mcp_tools_tools().call_call_tool(&mut store, tool, &arguments, &context).await
             };
             tokio::select! {
                 biased;
@@ -135,32 +125,17 @@ impl Sandbox {
     }
 
     /// Ask a component for its tool descriptors (once, at load time).
-    pub(crate) async fn describe(
-        &self,
-        component: &LoadedComponent,
-    ) -> Result<Vec<types::ToolDescriptor>, CallError> {
+    pub(crate) async fn describe(&self, component: &LoadedComponent) -> Result<Vec<types::ToolDescriptor>, CallError> {
         let limits = component.policy.limits;
-        let mut store = self.new_store(
-            component,
-            "list-tools",
-            "load",
-            limits,
-            None,
-            CancellationToken::new(),
-        );
+        let mut store = self.new_store(component, "list-tools", "load", limits, None, CancellationToken::new());
         let run = async {
             let instance: ToolProvider = component.pre.instantiate_async(&mut store).await?;
-            instance
-                .k8s_mcp_tools_tools()
-                .call_list_tools(&mut store)
-                .await
+            instance.k8s_mcp_tools_tools().call_list_tools(&mut store).await
         };
         match tokio::time::timeout(limits.timeout + HARD_DEADLINE_GRACE, run).await {
             Ok(Ok(tools)) => Ok(tools),
             Ok(Err(e)) => Err(classify_trap(e, &store, limits)),
-            Err(_) => Err(CallError::Deadline {
-                timeout: limits.timeout,
-            }),
+            Err(_) => Err(CallError::Deadline { timeout: limits.timeout }),
         }
     }
 
@@ -174,14 +149,7 @@ impl Sandbox {
             memory_bytes: usize::MAX,
             max_output_bytes: usize::MAX,
         };
-        self.new_store(
-            component,
-            "bare",
-            "bare",
-            limits,
-            None,
-            CancellationToken::new(),
-        )
+        self.new_store(component, "bare", "bare", limits, None, CancellationToken::new())
     }
 
     fn new_store(
@@ -210,23 +178,18 @@ impl Sandbox {
             egress: EgressHooks {
                 policy: component.egress.clone(),
                 service: component.name.clone(),
-                denials: Arc::new(Mutex::new(Vec::new())),
+                breakers: component.breakers.clone(),
+                notes: Arc::new(Mutex::new(Vec::new())),
             },
             limiter: CallLimiter::new(limits.memory_bytes),
-            config: ConfigState {
-                settings: component.settings.clone(),
-            },
+            config: ConfigState { settings: component.settings.clone() },
             log: LogState {
                 service: component.name.clone(),
                 tool: tool.to_string(),
                 request_id: request_id.to_string(),
                 lines: 0,
             },
-            progress: ProgressState {
-                sink: progress,
-                cancel,
-                reports: 0,
-            },
+            progress: ProgressState { sink: progress, cancel, reports: 0 },
             kube: KubeState::default(),
             stderr,
         };
@@ -244,21 +207,15 @@ fn classify_trap(err: wasmtime::Error, store: &Store<HostState>, limits: Limits)
     let data = store.data();
     match err.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => {
-            return CallError::FuelExhausted {
-                budget: limits.fuel,
-            };
+            return CallError::FuelExhausted { budget: limits.fuel };
         }
         Some(Trap::Interrupt) => {
-            return CallError::Deadline {
-                timeout: limits.timeout,
-            };
+            return CallError::Deadline { timeout: limits.timeout };
         }
         _ => {}
     }
     if data.limiter.memory_hit {
-        return CallError::MemoryLimit {
-            bytes: limits.memory_bytes,
-        };
+        return CallError::MemoryLimit { bytes: limits.memory_bytes };
     }
     let stderr = String::from_utf8_lossy(&data.stderr.contents()).into_owned();
     let stderr = redact(stderr.trim(), &data.config.settings);
@@ -296,18 +253,13 @@ fn finish(
                 .sum::<usize>()
                 + out.structured.as_ref().map_or(0, String::len);
             if size > max_output {
-                return Err(CallError::OutputTooLarge {
-                    size,
-                    limit: max_output,
-                });
+                return Err(CallError::OutputTooLarge { size, limit: max_output });
             }
             let texts = out
                 .content
                 .into_iter()
                 .map(|c| match c {
-                    types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => {
-                        redact(&t, settings)
-                    }
+                    types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => redact(&t, settings),
                 })
                 .collect();
             let structured = match out.structured {
@@ -315,27 +267,17 @@ fn finish(
                 Some(s) => match serde_json::from_str::<serde_json::Value>(&redact(&s, settings)) {
                     Ok(serde_json::Value::Object(map)) => Some(map),
                     Ok(_) => {
-                        return Err(CallError::Internal(
-                            "structured output is not a JSON object".into(),
-                        ));
+                        return Err(CallError::Internal("structured output is not a JSON object".into()));
                     }
                     Err(e) => {
-                        return Err(CallError::Internal(format!(
-                            "structured output is not valid JSON: {e}"
-                        )));
+                        return Err(CallError::Internal(format!("structured output is not valid JSON: {e}")));
                     }
                 },
             };
-            Ok(CallOutput {
-                texts,
-                structured,
-                is_error: false,
-            })
+            Ok(CallOutput { texts, structured, is_error: false })
         }
         Err(types::ToolError::UnknownTool(m)) => Err(CallError::UnknownTool(m)),
-        Err(types::ToolError::InvalidArguments(m)) => {
-            Err(CallError::InvalidArguments(redact(&m, settings)))
-        }
+        Err(types::ToolError::InvalidArguments(m)) => Err(CallError::InvalidArguments(redact(&m, settings))),
         Err(e) => {
             let (kind, message) = match e {
                 types::ToolError::NotFound(m) => ("not found", m),
@@ -343,21 +285,15 @@ fn finish(
                 types::ToolError::Upstream(m) => ("upstream error", m),
                 types::ToolError::Cancelled(m) => ("cancelled", m),
                 types::ToolError::Internal(m) => ("error", m),
-                types::ToolError::UnknownTool(m) | types::ToolError::InvalidArguments(m) => {
-                    ("error", m)
-                }
+                types::ToolError::UnknownTool(m) | types::ToolError::InvalidArguments(m) => ("error", m),
             };
             let mut message = format!("{kind}: {}", redact(&message, settings));
-            if let Ok(denials) = data.egress.denials.lock()
-                && let Some(last) = denials.last()
+            if let Ok(notes) = data.egress.notes.lock()
+                && let Some(last) = notes.last()
             {
-                message.push_str(&format!(" (policy: {last})"));
+                message.push_str(&format!(" (egress: {last})"));
             }
-            Ok(CallOutput {
-                texts: vec![message],
-                structured: None,
-                is_error: true,
-            })
+            Ok(CallOutput { texts: vec![message], structured: None, is_error: true })
         }
     }
 }

@@ -20,21 +20,12 @@ pub struct CallLimiter {
 
 impl CallLimiter {
     pub fn new(memory_bytes: usize) -> Self {
-        Self {
-            memory_bytes,
-            memory_hit: false,
-            table_hit: false,
-        }
+        Self { memory_bytes, memory_hit: false, table_hit: false }
     }
 }
 
 impl ResourceLimiter for CallLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
             self.memory_hit = true;
             return Ok(false);
@@ -42,12 +33,7 @@ impl ResourceLimiter for CallLimiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > MAX_TABLE_ELEMENTS {
             self.table_hit = true;
             return Ok(false);

@@ -8,12 +8,14 @@ use crate::config::ComponentConfig;
 use crate::error::{Error, Result};
 use crate::host::HostState;
 use crate::host::config::ComponentSettings;
+use crate::host::http::resilience::Breakers;
 use crate::policy::{EgressPolicy, HostRule, Policy, validate_service_name};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use wasmtime::component::Component;
 
 /// MCP-visible description of one tool.
@@ -38,6 +40,10 @@ pub struct LoadedComponent {
     pub policy: Policy,
     pub egress: Arc<EgressPolicy>,
     pub settings: Arc<ComponentSettings>,
+    pub breakers: Arc<Breakers>,
+    /// Bumped by every successful state-changing call; part of cache keys,
+    /// so cached reads of this component never outlive a write.
+    pub generation: AtomicU64,
     pub pre: ToolProviderPre<HostState>,
     pub tools: Vec<ToolInfo>,
 }
@@ -51,11 +57,7 @@ pub struct Registry {
 
 impl Registry {
     /// Load every component under `dir`.
-    pub async fn load(
-        sandbox: &Sandbox,
-        dir: &Path,
-        overrides: &BTreeMap<String, ComponentConfig>,
-    ) -> Result<Self> {
+    pub async fn load(sandbox: &Sandbox, dir: &Path, overrides: &BTreeMap<String, ComponentConfig>) -> Result<Self> {
         let files = discover(dir)?;
         let mut registry = Self::default();
         for path in files {
@@ -77,20 +79,13 @@ impl Registry {
         if let Some(other) = self.components.iter().find(|c| c.name == component.name) {
             return Err(Error::component(
                 &*component.name,
-                format!(
-                    "both {} and {} use this service name",
-                    other.path.display(),
-                    component.path.display()
-                ),
+                format!("both {} and {} use this service name", other.path.display(), component.path.display()),
             ));
         }
         let idx = self.components.len();
         for (t, tool) in component.tools.iter().enumerate() {
             if self.index.insert(tool.name.clone(), (idx, t)).is_some() {
-                return Err(Error::component(
-                    &*component.name,
-                    format!("tool `{}` is defined twice", tool.name),
-                ));
+                return Err(Error::component(&*component.name, format!("tool `{}` is defined twice", tool.name)));
             }
         }
         self.components.push(Arc::new(component));
@@ -119,20 +114,14 @@ fn discover(dir: &Path) -> Result<Vec<PathBuf>> {
     let read = |d: &Path| std::fs::read_dir(d).map_err(|e| Error::Io(d.display().to_string(), e));
     let mut files = Vec::new();
     for entry in read(dir)? {
-        let path = entry
-            .map_err(|e| Error::Io(dir.display().to_string(), e))?
-            .path();
+        let path = entry.map_err(|e| Error::Io(dir.display().to_string(), e))?.path();
         if path.is_dir() {
-            let skip = path
-                .file_name()
-                .is_some_and(|n| n == "target" || n.to_string_lossy().starts_with('.'));
+            let skip = path.file_name().is_some_and(|n| n == "target" || n.to_string_lossy().starts_with('.'));
             if skip {
                 continue;
             }
             for inner in read(&path)? {
-                let inner = inner
-                    .map_err(|e| Error::Io(path.display().to_string(), e))?
-                    .path();
+                let inner = inner.map_err(|e| Error::Io(path.display().to_string(), e))?.path();
                 if inner.extension().is_some_and(|e| e == "wasm") && inner.is_file() {
                     files.push(inner);
                 }
@@ -145,10 +134,7 @@ fn discover(dir: &Path) -> Result<Vec<PathBuf>> {
     if files.is_empty() {
         return Err(Error::invalid(
             "components",
-            format!(
-                "no *.wasm components found in {} (build them with `just components`)",
-                dir.display()
-            ),
+            format!("no *.wasm components found in {} (build them with `just components`)", dir.display()),
         ));
     }
     Ok(files)
@@ -159,24 +145,18 @@ async fn load_one(
     path: &Path,
     overrides: &BTreeMap<String, ComponentConfig>,
 ) -> Result<LoadedComponent> {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace('-', "_"))
-        .unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().replace('-', "_")).unwrap_or_default();
     let policy_path = path.with_file_name(format!("{stem}.policy.toml"));
     let mut policy = Policy::load(&policy_path, &stem)?;
     let name = policy.name.clone();
     let bytes = std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
     let digest = hex::encode(Sha256::digest(&bytes));
     let mut egress = policy.egress.clone();
-    let mut settings = ComponentSettings {
-        settings: policy.settings.clone(),
-        secrets: BTreeMap::new(),
-    };
+    let mut settings = ComponentSettings { settings: policy.settings.clone(), secrets: BTreeMap::new() };
     if let Some(o) = overrides.get(&name) {
         for (i, rule) in o.allow_http.iter().enumerate() {
-            let rule = HostRule::parse(rule)
-                .map_err(|m| Error::invalid(format!("components.{name}.allow_http[{i}]"), m))?;
+            let rule =
+                HostRule::parse(rule).map_err(|m| Error::invalid(format!("components.{name}.allow_http[{i}]"), m))?;
             egress.allow(rule);
         }
         settings.settings.extend(o.settings.clone());
@@ -187,18 +167,17 @@ async fn load_one(
             *limits = o.limits.apply(*limits, &key)?;
         }
     }
-    validate_service_name(&name)
-        .map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))?;
-    let component = Component::new(sandbox.engine(), &bytes)
-        .map_err(|e| Error::component(&name, format!("{e:#}")))?;
-    let pre = sandbox.linker.instantiate_pre(&component).map_err(|e| {
-        Error::component(
-            &name,
-            format!("cannot link (does it target world tool-provider?): {e:#}"),
-        )
-    })?;
-    let pre = ToolProviderPre::new(pre)
-        .map_err(|e| Error::component(&name, format!("does not export tools: {e:#}")))?;
+    if let Some(backend) = &policy.backend {
+        crate::policy::backend::apply(&name, backend, &mut settings, &mut egress, |var| std::env::var(var).ok())?;
+    }
+    validate_service_name(&name).map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))?;
+    let component = Component::new(sandbox.engine(), &bytes).map_err(|e| Error::component(&name, format!("{e:#}")))?;
+    let pre = sandbox
+        .linker
+        .instantiate_pre(&component)
+        .map_err(|e| Error::component(&name, format!("cannot link (does it target world tool-provider?): {e:#}")))?;
+    let pre =
+        ToolProviderPre::new(pre).map_err(|e| Error::component(&name, format!("does not export tools: {e:#}")))?;
     let mut loaded = LoadedComponent {
         name: Arc::from(name.as_str()),
         path: path.to_path_buf(),
@@ -206,50 +185,33 @@ async fn load_one(
         policy,
         egress: Arc::new(egress),
         settings: Arc::new(settings),
+        breakers: Arc::new(Breakers::default()),
+        generation: AtomicU64::new(0),
         pre,
         tools: Vec::new(),
     };
-    let descriptors = sandbox
-        .describe(&loaded)
-        .await
-        .map_err(|e| Error::component(&name, format!("list-tools: {e}")))?;
-    loaded.tools = descriptors
-        .into_iter()
-        .map(|d| tool_info(&name, d))
-        .collect::<Result<_>>()?;
+    let descriptors =
+        sandbox.describe(&loaded).await.map_err(|e| Error::component(&name, format!("list-tools: {e}")))?;
+    loaded.tools = descriptors.into_iter().map(|d| tool_info(&name, d)).collect::<Result<_>>()?;
     Ok(loaded)
 }
 
 fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
     let valid = !d.name.is_empty()
         && d.name.len() <= 64
-        && d.name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && d.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
-        return Err(Error::component(
-            service,
-            format!("tool name `{}` must be 1-64 chars of a-z, 0-9, `_`", d.name),
-        ));
+        return Err(Error::component(service, format!("tool name `{}` must be 1-64 chars of a-z, 0-9, `_`", d.name)));
     }
     let object = |what: &str, text: &str| -> Result<Map<String, Value>> {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => Ok(m),
-            _ => Err(Error::component(
-                service,
-                format!("tool `{}`: {what} is not a JSON object", d.name),
-            )),
+            _ => Err(Error::component(service, format!("tool `{}`: {what} is not a JSON object", d.name))),
         }
     };
     let mut input_schema = object("input schema", &d.input_schema)?;
-    input_schema
-        .entry("type")
-        .or_insert_with(|| Value::from("object"));
-    let output_schema = d
-        .output_schema
-        .as_deref()
-        .map(|s| object("output schema", s))
-        .transpose()?;
+    input_schema.entry("type").or_insert_with(|| Value::from("object"));
+    let output_schema = d.output_schema.as_deref().map(|s| object("output schema", s)).transpose()?;
     Ok(ToolInfo {
         name: format!("{service}_{}", d.name),
         local_name: d.name,

@@ -2,119 +2,70 @@ use super::*;
 use proptest::prelude::*;
 
 fn policy(rules: &[&str]) -> EgressPolicy {
-    EgressPolicy::compile(&HttpDocument {
-        allow: rules.iter().map(|s| s.to_string()).collect(),
-        ..Default::default()
-    })
-    .expect("rules parse")
+    EgressPolicy::compile(&HttpDocument { allow: rules.iter().map(|s| s.to_string()).collect(), ..Default::default() })
+        .expect("rules parse")
 }
 
 fn target<'a>(scheme: &'a str, host: &'a str, port: u16, path: &'a str) -> Target<'a> {
-    Target {
-        scheme,
-        host,
-        port,
-        path,
-    }
+    Target { scheme, host, port, path }
 }
 
 #[test]
 fn deny_by_default() {
     let p = policy(&[]);
-    assert!(matches!(
-        p.check(&target("https", "example.com", 443, "/")),
-        Err(Denial::NoRule { .. })
-    ));
+    assert!(matches!(p.check(&target("https", "example.com", 443, "/")), Err(Denial::NoRule { .. })));
 }
 
 #[test]
 fn exact_host_scheme_and_default_port() {
     let p = policy(&["https://api.example.com"]);
-    assert!(
-        p.check(&target("https", "api.example.com", 443, "/x"))
-            .is_ok()
-    );
-    assert!(
-        p.check(&target("http", "api.example.com", 80, "/x"))
-            .is_err()
-    );
-    assert!(
-        p.check(&target("https", "api.example.com", 8443, "/x"))
-            .is_err()
-    );
-    assert!(
-        p.check(&target("https", "evil-api.example.com", 443, "/"))
-            .is_err()
-    );
+    assert!(p.check(&target("https", "api.example.com", 443, "/x")).is_ok());
+    assert!(p.check(&target("http", "api.example.com", 80, "/x")).is_err());
+    assert!(p.check(&target("https", "api.example.com", 8443, "/x")).is_err());
+    assert!(p.check(&target("https", "evil-api.example.com", 443, "/")).is_err());
 }
 
 #[test]
 fn path_prefix_is_segment_aware_and_rejects_dot_segments() {
     let p = policy(&["https://h.example/v1"]);
     assert!(p.check(&target("https", "h.example", 443, "/v1")).is_ok());
-    assert!(
-        p.check(&target("https", "h.example", 443, "/v1/q?x=1"))
-            .is_ok()
-    );
+    assert!(p.check(&target("https", "h.example", 443, "/v1/q?x=1")).is_ok());
     assert!(p.check(&target("https", "h.example", 443, "/v10")).is_err());
-    assert!(
-        p.check(&target("https", "h.example", 443, "/v1/../admin"))
-            .is_err()
-    );
-    assert!(
-        p.check(&target("https", "h.example", 443, "/v1/%2e%2e/admin"))
-            .is_err()
-    );
+    assert!(p.check(&target("https", "h.example", 443, "/v1/../admin")).is_err());
+    assert!(p.check(&target("https", "h.example", 443, "/v1/%2e%2e/admin")).is_err());
 }
 
 #[test]
 fn metadata_and_loopback_denied_unless_named_literally() {
     let any = policy(&["http://*:*"]);
-    for host in [
-        "169.254.169.254",
-        "127.0.0.1",
-        "10.0.0.1",
-        "192.168.0.10",
-        "::1",
-        "fd00:ec2::254",
-    ] {
-        let d = any
-            .check(&target("http", host, 80, "/latest/meta-data"))
-            .unwrap_err();
+    for host in ["169.254.169.254", "127.0.0.1", "10.0.0.1", "192.168.0.10", "::1", "fd00:ec2::254"] {
+        let d = any.check(&target("http", host, 80, "/latest/meta-data")).unwrap_err();
         assert!(matches!(d, Denial::SpecialAddress { .. }), "{host}: {d}");
     }
     let named = policy(&["http://169.254.169.254", "http://127.0.0.1:8080"]);
-    assert!(
-        named
-            .check(&target("http", "169.254.169.254", 80, "/"))
-            .is_ok()
-    );
+    assert!(named.check(&target("http", "169.254.169.254", 80, "/")).is_ok());
     assert!(named.check(&target("http", "127.0.0.1", 8080, "/")).is_ok());
-    assert!(
-        named
-            .check(&target("http", "127.0.0.1", 8081, "/"))
-            .is_err()
-    );
+    assert!(named.check(&target("http", "127.0.0.1", 8081, "/")).is_err());
 }
 
 #[test]
 fn names_resolving_to_internal_addresses_are_refused() {
     let p = policy(&["https://*.example.com"]);
-    let rule = p
-        .check(&target("https", "a.example.com", 443, "/"))
-        .unwrap();
+    let rule = p.check(&target("https", "a.example.com", 443, "/")).unwrap();
     let internal: IpAddr = "10.1.2.3".parse().unwrap();
     let public: IpAddr = "93.184.216.34".parse().unwrap();
     assert!(EgressPolicy::check_addresses(rule, "a.example.com", &[public]).is_ok());
     assert!(EgressPolicy::check_addresses(rule, "a.example.com", &[public, internal]).is_err());
     assert!(EgressPolicy::check_addresses(rule, "a.example.com", &[]).is_err());
+    let exact = policy(&["http://prometheus.monitoring.svc:9090"]);
+    let rule = exact.check(&target("http", "prometheus.monitoring.svc", 9090, "/")).unwrap();
+    let svc = "prometheus.monitoring.svc";
+    assert!(EgressPolicy::check_addresses(rule, svc, &[internal]).is_ok());
+    let metadata: IpAddr = "169.254.169.254".parse().unwrap();
+    assert!(EgressPolicy::check_addresses(rule, svc, &[metadata]).is_err());
     let local = policy(&["http://localhost:9090"]);
-    let rule = local
-        .check(&target("http", "localhost", 9090, "/"))
-        .unwrap();
-    assert!(
-        EgressPolicy::check_addresses(rule, "localhost", &["127.0.0.1".parse().unwrap()]).is_ok()
-    );
+    let rule = local.check(&target("http", "localhost", 9090, "/")).unwrap();
+    assert!(EgressPolicy::check_addresses(rule, "localhost", &["127.0.0.1".parse().unwrap()]).is_ok());
 }
 
 #[test]
