@@ -103,6 +103,8 @@ scrape_configs:
       - targets: ["127.0.0.1:$AM_PORT"]
 YAML
 
+# Every start is a fresh backend: no series, alerts or silences from earlier runs.
+rm -rf "$W/alertmanager-data" "$W/prometheus-data"
 # setsid: the servers must outlive this script and not get its terminal's signals.
 setsid nohup prometheus-alertmanager --config.file="$W/alertmanager.yml" \
     --storage.path="$W/alertmanager-data" --web.listen-address="127.0.0.1:$AM_PORT" \

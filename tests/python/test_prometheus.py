@@ -4,6 +4,8 @@ configured the way users of the Go server do it: MCP_PROM_ADDRESS."""
 from __future__ import annotations
 
 import os
+import ssl
+import subprocess
 import time
 import urllib.request
 
@@ -214,3 +216,62 @@ async def test_results_are_cached_until_ttl(runtime_bin, components_dir, tmp_pat
             timeout=10,
             interval=0.3,
         )
+
+
+@pytest.fixture(scope="module")
+def tls_prometheus(tmp_path_factory, backends):
+    """A second real Prometheus serving HTTPS with a self-signed certificate."""
+    d = tmp_path_factory.mktemp("tls-prom")
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    # A private CA and a server certificate it signed (webpki rejects a CA
+    # certificate used as the server's own).
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca",
+            "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"))
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", str(d / "key.pem"), "-out", str(d / "server.csr"))
+    (d / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    openssl("x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
+            "-CAcreateserial", "-days", "1", "-extfile", str(d / "ext.cnf"), "-out", str(d / "cert.pem"))
+    (d / "web.yml").write_text(f"tls_server_config:\n  cert_file: {d / 'cert.pem'}\n  key_file: {d / 'key.pem'}\n")
+    (d / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        ["prometheus", f"--config.file={d / 'prometheus.yml'}", f"--storage.tsdb.path={d / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}", f"--web.config.file={d / 'web.yml'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    ctx = ssl.create_default_context(cafile=str(d / "ca.pem"))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/-/ready", context=ctx, timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, "TLS Prometheus did not start"
+        time.sleep(0.1)
+    yield f"https://127.0.0.1:{port}", d / "ca.pem"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+async def test_tls_backend_settings(runtime_bin, components_dir, tls_prometheus, tmp_path):
+    url, ca = tls_prometheus
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MCP_PROM")}
+    base["MCP_PROM_ADDRESS"] = url
+    async with stdio_client(runtime_bin, components_dir, env=base) as client:
+        r = await client.call_tool("prometheus_get_build_info", {})
+        assert r.is_error and "unreachable" in text_of(r), text_of(r)
+    async with stdio_client(runtime_bin, components_dir, env=dict(base, MCP_PROM_TLS_CA_FILE=str(ca))) as client:
+        assert json_of(await client.call_tool("prometheus_get_build_info", {}))["version"]
+    async with stdio_client(runtime_bin, components_dir, env=dict(base, MCP_PROM_TLS_SKIP_VERIFY="true")) as client:
+        assert json_of(await client.call_tool("prometheus_get_build_info", {}))["version"]
+    bad = subprocess.run(
+        [str(runtime_bin), "serve", "--components", str(components_dir)],
+        env=dict(base, MCP_PROM_TLS_SKIP_VERIFY="true", MCP_PROM_TLS_CA_FILE=str(ca)),
+        input=b"", capture_output=True, timeout=60,
+    )
+    assert bad.returncode != 0 and b"components.prometheus.settings.tls_skip_verify" in bad.stderr, bad.stderr

@@ -4,12 +4,14 @@
 //! idempotent requests, trips per-origin circuit breakers, and records each
 //! refusal so the tool error can name it.
 
+mod connect;
 pub mod resilience;
+pub mod tls;
 
 use crate::policy::egress::{Denial, EgressPolicy, Target};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use resilience::Breakers;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
@@ -22,6 +24,7 @@ pub struct EgressHooks {
     pub service: Arc<str>,
     /// Shared by all calls of the component.
     pub breakers: Arc<Breakers>,
+    pub tls: Arc<TlsRouting>,
     /// Why requests of this call were refused, newest last (read by the invoke path).
     pub notes: Arc<Mutex<Vec<String>>>,
 }
@@ -46,6 +49,7 @@ impl WasiHttpHooks for EgressHooks {
         let service = self.service.clone();
         let notes = self.notes.clone();
         let breakers = self.breakers.clone();
+        let tls = self.tls.clone();
         Box::new(async move {
             let note = |text: String| {
                 if let Ok(mut n) = notes.lock() {
@@ -53,11 +57,14 @@ impl WasiHttpHooks for EgressHooks {
                 }
             };
             let uri = request.uri().clone();
-            if let Err(denial) = authorize(&policy, &uri).await {
-                tracing::warn!(service = &*service, %uri, "egress denied: {denial}");
-                note(denial.to_string());
-                return Err(HttpError::HttpRequestDenied);
-            }
+            let addrs = match authorize(&policy, &uri).await {
+                Ok(addrs) => addrs,
+                Err(denial) => {
+                    tracing::warn!(service = &*service, %uri, "egress denied: {denial}");
+                    note(denial.to_string());
+                    return Err(HttpError::HttpRequestDenied);
+                }
+            };
             let origin = origin_of(&uri);
             if let Err(remaining) = breakers.admit(&origin) {
                 note(format!(
@@ -66,7 +73,9 @@ impl WasiHttpHooks for EgressHooks {
                 ));
                 return Err(HttpError::ConnectionRefused);
             }
-            let result = send(&policy, &breakers, &origin, request, options).await;
+            let tls_config = (uri.scheme() == Some(&http::uri::Scheme::HTTPS)).then(|| tls.config_for(&origin));
+            let target = Vetted { origin: &origin, addrs: &addrs, tls: tls_config };
+            let result = send(&policy, &breakers, target, request, options).await;
             if let Err(e) = &result {
                 note(format!("{origin}: {e}"));
             }
@@ -76,7 +85,8 @@ impl WasiHttpHooks for EgressHooks {
 }
 
 /// Check the URL against the rules, then every address the host resolves to.
-pub async fn authorize(policy: &EgressPolicy, uri: &http::Uri) -> Result<(), Denial> {
+/// Returns the vetted socket addresses: the only ones the request may use.
+pub async fn authorize(policy: &EgressPolicy, uri: &http::Uri) -> Result<Vec<SocketAddr>, Denial> {
     let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
     let raw_host = uri.host().unwrap_or("");
     let host = raw_host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
@@ -99,7 +109,32 @@ pub async fn authorize(policy: &EgressPolicy, uri: &http::Uri) -> Result<(), Den
             }
         }
     };
-    EgressPolicy::check_addresses(rule, &host, &addrs)
+    EgressPolicy::check_addresses(rule, &host, &addrs)?;
+    Ok(addrs.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
+}
+
+/// Which TLS configuration each origin of a component gets.
+#[derive(Debug, Default)]
+pub struct TlsRouting {
+    /// Origins (`https://host:port`) of the component's configured backend.
+    pub backend_origins: Vec<String>,
+    pub backend: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl TlsRouting {
+    fn config_for(&self, origin: &str) -> Arc<rustls::ClientConfig> {
+        match &self.backend {
+            Some(c) if self.backend_origins.iter().any(|o| o == origin) => c.clone(),
+            _ => tls::default_config(),
+        }
+    }
+}
+
+/// Where an authorized request goes.
+struct Vetted<'a> {
+    origin: &'a str,
+    addrs: &'a [SocketAddr],
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 type SendResult = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>;
@@ -113,10 +148,12 @@ fn origin_of(uri: &http::Uri) -> String {
 async fn send(
     policy: &EgressPolicy,
     breakers: &Breakers,
-    origin: &str,
+    target: Vetted<'_>,
     request: http::Request<WasiBody>,
     options: Option<RequestOptions>,
 ) -> SendResult {
+    let origin = target.origin;
+    let server_name = request.uri().host().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string();
     let max_req = policy.max_request_bytes;
     check_declared(request.headers(), max_req, HttpError::HttpRequestBodySize)?;
     let cap = |t: Option<Duration>| Some(t.map_or(policy.timeout, |t| t.min(policy.timeout)));
@@ -143,7 +180,15 @@ async fn send(
         let request = builder
             .body(limited(attempt_body, max_req, HttpError::HttpRequestBodySize))
             .map_err(|_| HttpError::HttpRequestUriInvalid)?;
-        let outcome = wasmtime_wasi_http::default_send_request(request, Some(options)).await;
+        let connect = connect::Connect {
+            addrs: target.addrs,
+            server_name: &server_name,
+            tls: target.tls.clone(),
+            connect_timeout: options.connect_timeout.unwrap_or(policy.timeout),
+            first_byte_timeout: options.first_byte_timeout.unwrap_or(policy.timeout),
+            between_bytes_timeout: options.between_bytes_timeout.unwrap_or(policy.timeout),
+        };
+        let outcome = connect::send(request, connect).await;
         let transient = match &outcome {
             Ok((response, _)) => resilience::is_transient_status(response.status()),
             Err(e) => resilience::is_transient(e),
@@ -160,7 +205,7 @@ async fn send(
         let max_resp = policy.max_response_bytes;
         check_declared(response.headers(), max_resp, HttpError::HttpResponseBodySize)?;
         let response = response.map(|b| limited(b, max_resp, HttpError::HttpResponseBodySize));
-        return Ok((response, Box::new(io)));
+        return Ok((response, io));
     }
 }
 

@@ -179,6 +179,7 @@ impl Sandbox {
                 policy: component.egress.clone(),
                 service: component.name.clone(),
                 breakers: component.breakers.clone(),
+                tls: component.tls.clone(),
                 notes: Arc::new(Mutex::new(Vec::new())),
             },
             limiter: CallLimiter::new(limits.memory_bytes),

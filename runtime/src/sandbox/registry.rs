@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::host::HostState;
 use crate::host::config::ComponentSettings;
 use crate::host::http::resilience::Breakers;
+use crate::host::http::{TlsRouting, tls};
 use crate::policy::{EgressPolicy, HostRule, Policy, validate_service_name};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -41,6 +42,7 @@ pub struct LoadedComponent {
     pub egress: Arc<EgressPolicy>,
     pub settings: Arc<ComponentSettings>,
     pub breakers: Arc<Breakers>,
+    pub tls: Arc<TlsRouting>,
     /// Bumped by every successful state-changing call; part of cache keys,
     /// so cached reads of this component never outlive a write.
     pub generation: AtomicU64,
@@ -167,8 +169,16 @@ async fn load_one(
             *limits = o.limits.apply(*limits, &key)?;
         }
     }
+    let mut tls = TlsRouting::default();
     if let Some(backend) = &policy.backend {
         crate::policy::backend::apply(&name, backend, &mut settings, &mut egress, |var| std::env::var(var).ok())?;
+        tls.backend = tls::backend_config(&settings.settings)
+            .map_err(|(key, m)| Error::invalid(format!("components.{name}.settings.{key}"), m))?;
+        tls.backend_origins = settings
+            .settings
+            .get(&backend.url_setting)
+            .map(|urls| urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok()).map(|u| origin(&u)).collect())
+            .unwrap_or_default();
     }
     validate_service_name(&name).map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))?;
     let component = Component::new(sandbox.engine(), &bytes).map_err(|e| Error::component(&name, format!("{e:#}")))?;
@@ -186,6 +196,7 @@ async fn load_one(
         egress: Arc::new(egress),
         settings: Arc::new(settings),
         breakers: Arc::new(Breakers::default()),
+        tls: Arc::new(tls),
         generation: AtomicU64::new(0),
         pre,
         tools: Vec::new(),
@@ -221,4 +232,9 @@ fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
         output_schema,
         annotations: d.annotations,
     })
+}
+
+/// `scheme://host:port` as the egress hook names origins.
+fn origin(u: &url::Url) -> String {
+    format!("{}://{}:{}", u.scheme(), u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
 }
