@@ -7,7 +7,9 @@ import os
 import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.request
+import warnings
 
 import anyio
 import pytest
@@ -97,6 +99,10 @@ async def test_targets_alerts_and_rules(prom):
         assert any(a["labels"]["alertname"] == "AlwaysFiring" for a in raw["alerts"])
         rules = json_of(await client.call_tool("prometheus_rules_summary", {}))
         assert rules["by_type"] == {"alerting": 1, "recording": 1}
+        grouped = json_of(await client.call_tool("prometheus_rules_summary", {"group": "k8s-mcp-test"}))
+        assert grouped["total"] == 2 and {r["group"] for r in grouped["rules"]} == {"k8s-mcp-test"}
+        missing = await client.call_tool("prometheus_get_rules", {"group": "no-such-group"})
+        assert missing.is_error and "no rule group named" in text_of(missing)
         only_alerts = json_of(await client.call_tool("prometheus_get_rules", {"type": "alert"}))
         assert all(r["type"] == "alerting" for g in only_alerts["groups"] for r in g["rules"])
 
@@ -234,7 +240,15 @@ def tls_prometheus(tmp_path_factory, backends):
     (d / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
     openssl("x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
             "-CAcreateserial", "-days", "1", "-extfile", str(d / "ext.cnf"), "-out", str(d / "cert.pem"))
-    (d / "web.yml").write_text(f"tls_server_config:\n  cert_file: {d / 'cert.pem'}\n  key_file: {d / 'key.pem'}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # bcrypt hashes for Prometheus' basic_auth_users
+
+        hashed = crypt.crypt("s3cret-pass", crypt.mksalt(crypt.METHOD_BLOWFISH))
+    (d / "web.yml").write_text(
+        f"tls_server_config:\n  cert_file: {d / 'cert.pem'}\n  key_file: {d / 'key.pem'}\n"
+        f"basic_auth_users:\n  mcp: '{hashed}'\n"
+    )
     (d / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
     port = free_port()
     proc = subprocess.Popen(
@@ -249,6 +263,9 @@ def tls_prometheus(tmp_path_factory, backends):
             with urllib.request.urlopen(f"https://127.0.0.1:{port}/-/ready", context=ctx, timeout=2) as r:
                 if r.status == 200:
                     break
+        except urllib.error.HTTPError as e:
+            if e.code == 401:  # up, and asking for credentials
+                break
         except OSError:
             pass
         assert proc.poll() is None and time.monotonic() < deadline, "TLS Prometheus did not start"
@@ -261,7 +278,7 @@ def tls_prometheus(tmp_path_factory, backends):
 async def test_tls_backend_settings(runtime_bin, components_dir, tls_prometheus, tmp_path):
     url, ca = tls_prometheus
     base = {k: v for k, v in os.environ.items() if not k.startswith("MCP_PROM")}
-    base["MCP_PROM_ADDRESS"] = url
+    base.update(MCP_PROM_ADDRESS=url, MCP_PROM_USERNAME="mcp", MCP_PROM_PASSWORD="s3cret-pass")
     async with stdio_client(runtime_bin, components_dir, env=base) as client:
         r = await client.call_tool("prometheus_get_build_info", {})
         assert r.is_error and "unreachable" in text_of(r), text_of(r)
@@ -275,3 +292,15 @@ async def test_tls_backend_settings(runtime_bin, components_dir, tls_prometheus,
         input=b"", capture_output=True, timeout=60,
     )
     assert bad.returncode != 0 and b"components.prometheus.settings.tls_skip_verify" in bad.stderr, bad.stderr
+
+
+async def test_basic_auth_credentials(runtime_bin, components_dir, tls_prometheus):
+    url, ca = tls_prometheus
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MCP_PROM")}
+    base.update(MCP_PROM_ADDRESS=url, MCP_PROM_TLS_CA_FILE=str(ca), MCP_PROM_USERNAME="mcp")
+    async with stdio_client(runtime_bin, components_dir, env=dict(base, MCP_PROM_PASSWORD="wrong-pass")) as client:
+        r = await client.call_tool("prometheus_get_build_info", {})
+        assert r.is_error and "HTTP 401" in text_of(r) and text_of(r).startswith("denied"), text_of(r)
+        assert "wrong-pass" not in text_of(r)
+    async with stdio_client(runtime_bin, components_dir, env=dict(base, MCP_PROM_PASSWORD="s3cret-pass")) as client:
+        assert json_of(await client.call_tool("prometheus_get_build_info", {}))["version"]

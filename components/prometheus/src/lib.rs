@@ -170,6 +170,22 @@ struct RulesArgs {
     /// `alert` or `record` (default both).
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// Only the rule group of this name.
+    group: Option<String>,
+}
+
+/// Rules answer, narrowed to one group when asked.
+fn rules_data(a: &RulesArgs, ctx: &Context) -> Result<Value, ToolError> {
+    let (mut data, _) = api(ctx, "/api/v1/rules", &[("type", rule_type(a)?)])?;
+    if let Some(group) = a.group.as_deref().filter(|g| !g.is_empty())
+        && let Some(groups) = data.get_mut("groups").and_then(Value::as_array_mut)
+    {
+        groups.retain(|g| g.get("name").and_then(Value::as_str) == Some(group));
+        if groups.is_empty() {
+            return Err(ToolError::not_found(format!("no rule group named `{group}`")));
+        }
+    }
+    Ok(data)
 }
 
 fn rule_type(a: &RulesArgs) -> Result<Option<String>, ToolError> {
@@ -182,13 +198,11 @@ fn rule_type(a: &RulesArgs) -> Result<Option<String>, ToolError> {
 }
 
 fn get_rules(a: RulesArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let (data, _) = api(ctx, "/api/v1/rules", &[("type", rule_type(&a)?)])?;
-    Output::json(&data)
+    Output::json(&rules_data(&a, ctx)?)
 }
 
 fn rules_summary(a: RulesArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let (data, _) = api(ctx, "/api/v1/rules", &[("type", rule_type(&a)?)])?;
-    Output::json(&summaries::rules(&data))
+    Output::json(&summaries::rules(&rules_data(&a, ctx)?))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -365,7 +379,7 @@ impl Service for Prometheus {
             Tool::new("alerts_summary", "Compact list of active alerts (name, state, severity, since, summary) with counts.", alerts_summary).read_only(),
             Tool::new("get_alerts", "Full active-alert objects.", get_alerts).read_only(),
             Tool::new("rules_summary", "Compact rule list (group, name, type, health, state) with counts.", rules_summary).read_only(),
-            Tool::new("get_rules", "Alerting and recording rule groups, optionally one type (alert or record).", get_rules).read_only(),
+            Tool::new("get_rules", "Alerting and recording rule groups, optionally one type (alert or record) or one group.", get_rules).read_only(),
             Tool::new("get_label_names", "All label names, optionally within a time range.", get_label_names).read_only(),
             Tool::new("get_label_values", "Values of one label, optionally within a time range.", get_label_values).read_only(),
             Tool::new("get_series", "Series matching one or more selectors, optionally within a time range.", get_series).read_only(),
