@@ -305,7 +305,9 @@ impl Request {
 fn map_error(e: ErrorCode, url: &url::Url) -> HttpError {
     match e {
         ErrorCode::HttpRequestDenied => HttpError::Denied(url.to_string()),
-        ErrorCode::HttpResponseBodySize(n) => HttpError::TooLarge(n.unwrap_or_default() as usize),
+        ErrorCode::HttpResponseBodySize(_) => {
+            HttpError::Transport(format!("{url}: response body exceeds the runtime's size limit"))
+        }
         ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
             HttpError::Transport(format!("{url}: timed out"))
         }

@@ -72,6 +72,9 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
             self._send(200, b'{"ok": true}', "application/json")
         elif self.path == "/long":
             self._send(200, ("abcdefghij" * 5000).encode(), "text/plain")
+        elif self.path == "/slow":
+            time.sleep(3)  # longer than the testkit policy's 1 s HTTP timeout
+            self._send(200, b"late", "text/plain")
         elif self.path.startswith("/redirect?to="):
             self._send(302, b"", "text/plain", {"Location": self.path.split("=", 1)[1]})
         else:

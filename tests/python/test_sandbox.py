@@ -71,6 +71,17 @@ async def test_http_policy(runtime_bin, testkit_dir, origin):
         assert redirected.is_error and "169.254.169.254" in text_of(redirected)
 
 
+async def test_http_response_size_and_timeout_limits(runtime_bin, testkit_dir, origin):
+    async with stdio_client(runtime_bin, testkit_dir) as client:
+        big = await client.call_tool("testkit_fetch", {"url": f"{origin}/long"})
+        assert big.is_error and "of 50000 bytes exceeds the policy limit of 20000 bytes" in text_of(big), text_of(big)
+        started = time.monotonic()
+        slow = await client.call_tool("testkit_fetch", {"url": f"{origin}/slow"})
+        assert slow.is_error and "timed out" in text_of(slow).lower(), text_of(slow)
+        assert time.monotonic() - started < 2.9
+        await assert_still_serving(client)
+
+
 async def test_secrets_are_redacted_from_output(runtime_bin, testkit_dir, testkit_config):
     async with stdio_client(runtime_bin, testkit_dir, "--config", str(testkit_config)) as client:
         result = await client.call_tool("testkit_secret", {})

@@ -77,7 +77,20 @@ impl WasiHttpHooks for EgressHooks {
             let target = Vetted { origin: &origin, addrs: &addrs, tls: tls_config };
             let result = send(&policy, &breakers, target, request, options).await;
             if let Err(e) = &result {
-                note(format!("{origin}: {e}"));
+                let text = match e {
+                    HttpError::HttpResponseBodySize(n) => format!(
+                        "response body{} exceeds the policy limit of {} bytes",
+                        n.map(|n| format!(" of {n} bytes")).unwrap_or_default(),
+                        policy.max_response_bytes
+                    ),
+                    HttpError::HttpRequestBodySize(n) => format!(
+                        "request body{} exceeds the policy limit of {} bytes",
+                        n.map(|n| format!(" of {n} bytes")).unwrap_or_default(),
+                        policy.max_request_bytes
+                    ),
+                    other => other.to_string(),
+                };
+                note(format!("{origin}: {text}"));
             }
             result
         })
