@@ -25,6 +25,9 @@ pub struct ConfigFile {
     /// Operator settings per component, keyed by service name.
     #[serde(default)]
     pub components: BTreeMap<String, ComponentConfig>,
+    /// Cluster access and policy of the `kube` host capability.
+    #[serde(default)]
+    pub kubernetes: crate::kube::KubeSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +86,7 @@ pub struct Config {
     pub read_only: bool,
     pub tenant: String,
     pub components: BTreeMap<String, ComponentConfig>,
+    pub kubernetes: crate::kube::KubeSection,
 }
 
 impl Config {
@@ -149,6 +153,7 @@ impl Config {
             read_only: args.read_only || file.server.read_only.unwrap_or(false),
             tenant,
             components,
+            kubernetes: file.kubernetes,
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod host;
 pub mod inspect;
+pub mod kube;
 pub mod mcp;
 pub mod policy;
 pub mod sandbox;

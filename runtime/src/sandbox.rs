@@ -26,6 +26,7 @@ pub struct Sandbox {
     pub(crate) linker: Arc<Linker<HostState>>,
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) max_in_flight: usize,
+    pub(crate) kube: Option<Arc<crate::kube::KubeService>>,
 }
 
 impl Sandbox {
@@ -45,7 +46,19 @@ impl Sandbox {
         bindings::progress::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         bindings::kube::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         let max_in_flight = max_in_flight.max(1);
-        Ok(Self { engine, linker: Arc::new(linker), in_flight: Arc::new(Semaphore::new(max_in_flight)), max_in_flight })
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+            in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
+            kube: None,
+        })
+    }
+
+    /// Give calls access to Kubernetes through the `kube` capability.
+    pub fn with_kube(mut self, kube: Option<Arc<crate::kube::KubeService>>) -> Self {
+        self.kube = kube;
+        self
     }
 
     pub fn engine(&self) -> &Engine {

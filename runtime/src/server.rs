@@ -15,7 +15,12 @@ use tokio_util::sync::CancellationToken;
 
 /// Load the components named by `config` and build the shared MCP core.
 pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
-    let sandbox = Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?;
+    let kube = crate::kube::KubeService::connect(&config.kubernetes).await?;
+    match &kube {
+        Some(k) => tracing::info!(contexts = ?k.contexts().0, default = k.contexts().1, "Kubernetes access configured"),
+        None => tracing::info!("no Kubernetes configuration found; kube capability disabled"),
+    }
+    let sandbox = Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?.with_kube(kube);
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");

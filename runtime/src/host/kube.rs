@@ -1,71 +1,114 @@
-//! `kube` capability. The WIT interface is fixed; until a cluster connection
-//! is configured every operation answers `not-configured`, so components
-//! fail with a clear message instead of trapping.
+//! `kube` capability: the WIT interface over [`crate::kube::KubeService`].
+//! Without a configured cluster every operation answers `not-configured`.
 
 use crate::host::HostState;
+use crate::kube::KubeService;
+use crate::kube::ops::{self, KubeFailure};
 use crate::sandbox::bindings::kube::{
     AccessDecision, AccessReview, ApplyOptions, DeleteOptions, ExecOptions, ExecResult, Host, KubeError, ListOptions,
     LogOptions, MetricsKind, PatchKind, ResourceRef,
 };
+use std::sync::Arc;
 
-/// Per-call Kubernetes state: which identity the caller acts as, if any.
-#[derive(Debug, Default)]
+/// Per-call Kubernetes state: the shared service and the chosen context.
+#[derive(Default)]
 pub struct KubeState {
-    pub configured: bool,
+    pub service: Option<Arc<KubeService>>,
+    pub context: Option<String>,
 }
 
 type R<T> = Result<T, KubeError>;
 
-fn unconfigured<T>(_state: &KubeState) -> R<T> {
-    Err(KubeError::NotConfigured("no Kubernetes cluster is configured for this server".into()))
+impl From<KubeFailure> for KubeError {
+    fn from(f: KubeFailure) -> Self {
+        match f {
+            KubeFailure::Forbidden(m) => KubeError::Forbidden(m),
+            KubeFailure::NotFound(m) => KubeError::NotFound(m),
+            KubeFailure::Conflict(m) => KubeError::Conflict(m),
+            KubeFailure::Invalid(m) => KubeError::Invalid(m),
+            KubeFailure::Unsupported(m) => KubeError::Unsupported(m),
+            KubeFailure::Unavailable(m) => KubeError::Unavailable(m),
+            KubeFailure::Other(m) => KubeError::Other(m),
+        }
+    }
+}
+
+impl KubeState {
+    fn service(&self) -> R<(Arc<KubeService>, Option<String>)> {
+        match &self.service {
+            Some(s) => Ok((s.clone(), self.context.clone())),
+            None => Err(KubeError::NotConfigured(
+                "no Kubernetes cluster is configured (set KUBECONFIG or MCP_KUBECONFIG, or run in a cluster)".into(),
+            )),
+        }
+    }
+}
+
+macro_rules! call {
+    ($self:ident, |$svc:ident, $ctx:ident| $body:expr) => {{
+        let ($svc, ctx_owned) = $self.kube.service()?;
+        let $ctx = ctx_owned.as_deref();
+        let $svc = &*$svc;
+        Ok($body.await?)
+    }};
 }
 
 impl Host for HostState {
     async fn contexts(&mut self) -> R<String> {
-        unconfigured(&self.kube)
+        let (svc, _) = self.kube.service()?;
+        let (names, default) = svc.contexts();
+        Ok(serde_json::json!({ "contexts": names, "default": default }).to_string())
+    }
+    async fn use_context(&mut self, name: Option<String>) -> R<()> {
+        let (svc, _) = self.kube.service()?;
+        if let Some(n) = name.as_deref().filter(|n| !n.is_empty()) {
+            svc.client(Some(n)).map_err(KubeError::from)?;
+        }
+        self.kube.context = name.filter(|n| !n.is_empty());
+        Ok(())
     }
     async fn discovery(&mut self) -> R<String> {
-        unconfigured(&self.kube)
+        call!(self, |svc, ctx| ops::discovery(svc, ctx))
     }
-    async fn list(&mut self, _target: ResourceRef, _options: ListOptions) -> R<String> {
-        unconfigured(&self.kube)
+    async fn list(&mut self, target: ResourceRef, options: ListOptions) -> R<String> {
+        call!(self, |svc, ctx| ops::list(svc, ctx, &target, &options))
     }
-    async fn get(&mut self, _target: ResourceRef) -> R<String> {
-        unconfigured(&self.kube)
+    async fn get(&mut self, target: ResourceRef) -> R<String> {
+        call!(self, |svc, ctx| ops::get(svc, ctx, &target))
     }
-    async fn create(&mut self, _manifest: String, _namespace: Option<String>, _dry_run: bool) -> R<String> {
-        unconfigured(&self.kube)
+    async fn create(&mut self, manifest: String, namespace: Option<String>, dry_run: bool) -> R<String> {
+        call!(self, |svc, ctx| ops::create(svc, ctx, &manifest, namespace, dry_run))
     }
-    async fn apply(&mut self, _manifest: String, _namespace: Option<String>, _options: ApplyOptions) -> R<String> {
-        unconfigured(&self.kube)
+    async fn apply(&mut self, manifest: String, namespace: Option<String>, options: ApplyOptions) -> R<String> {
+        call!(self, |svc, ctx| ops::apply(svc, ctx, &manifest, namespace, &options))
     }
-    async fn patch(&mut self, _target: ResourceRef, _kind: PatchKind, _patch: String, _dry_run: bool) -> R<String> {
-        unconfigured(&self.kube)
+    async fn patch(&mut self, target: ResourceRef, kind: PatchKind, patch: String, dry_run: bool) -> R<String> {
+        call!(self, |svc, ctx| ops::patch(svc, ctx, &target, kind, &patch, dry_run))
     }
-    async fn delete(&mut self, _target: ResourceRef, _options: DeleteOptions) -> R<String> {
-        unconfigured(&self.kube)
+    async fn delete(&mut self, target: ResourceRef, options: DeleteOptions) -> R<String> {
+        call!(self, |svc, ctx| ops::delete(svc, ctx, &target, &options))
     }
-    async fn scale(&mut self, _target: ResourceRef, _replicas: u32) -> R<String> {
-        unconfigured(&self.kube)
+    async fn scale(&mut self, target: ResourceRef, replicas: u32) -> R<String> {
+        call!(self, |svc, ctx| ops::scale(svc, ctx, &target, replicas))
     }
-    async fn logs(&mut self, _namespace: String, _pod: String, _options: LogOptions) -> R<String> {
-        unconfigured(&self.kube)
+    async fn logs(&mut self, namespace: String, pod: String, options: LogOptions) -> R<String> {
+        call!(self, |svc, ctx| ops::logs(svc, ctx, &namespace, &pod, &options))
     }
-    async fn exec(&mut self, _namespace: String, _pod: String, _options: ExecOptions) -> R<ExecResult> {
-        unconfigured(&self.kube)
+    async fn exec(&mut self, namespace: String, pod: String, options: ExecOptions) -> R<ExecResult> {
+        call!(self, |svc, ctx| ops::exec(svc, ctx, &namespace, &pod, &options))
     }
     async fn events(
         &mut self,
-        _namespace: Option<String>,
-        _involved: Option<ResourceRef>,
-        _options: ListOptions,
+        namespace: Option<String>,
+        involved: Option<ResourceRef>,
+        options: ListOptions,
     ) -> R<String> {
-        unconfigured(&self.kube)
+        call!(self, |svc, ctx| ops::events(svc, ctx, namespace, involved, &options))
     }
-    async fn can_i(&mut self, _review: AccessReview) -> R<AccessDecision> {
-        unconfigured(&self.kube)
+    async fn can_i(&mut self, review: AccessReview) -> R<AccessDecision> {
+        call!(self, |svc, ctx| ops::can_i(svc, ctx, &review))
     }
-    async fn metrics(&mut self, _kind: MetricsKind, _namespace: Option<String>, _name: Option<String>) -> R<String> {
-        unconfigured(&self.kube)
+    async fn metrics(&mut self, kind: MetricsKind, namespace: Option<String>, name: Option<String>) -> R<String> {
+        call!(self, |svc, ctx| ops::metrics(svc, ctx, kind, namespace, name))
     }
 }

@@ -191,7 +191,7 @@ impl Sandbox {
                 lines: 0,
             },
             progress: ProgressState { sink: progress, cancel, reports: 0 },
-            kube: KubeState::default(),
+            kube: KubeState { service: self.kube.clone(), context: None },
             stderr,
         };
         let mut store = Store::new(&self.engine, state);

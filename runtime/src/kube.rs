@@ -1,0 +1,182 @@
+//! The native Kubernetes client behind the `kube` host capability: one
+//! `kube::Client` per configured context (connection pooling across calls),
+//! cached API discovery, and the policy every operation passes before it
+//! reaches the API server (read-only mode, namespaces, kinds, secrets).
+
+pub mod ops;
+pub mod policy;
+
+use crate::error::{Error, Result};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
+use kube::{Client, Config as KubeClientConfig};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+pub use policy::KubePolicy;
+
+pub const ENV_KUBECONFIG: &str = "KUBECONFIG";
+/// The Go server's variable, accepted so its users can switch.
+pub const ENV_MCP_KUBECONFIG: &str = "MCP_KUBECONFIG";
+const DISCOVERY_TTL: Duration = Duration::from_secs(60);
+
+/// `[kubernetes]` in the config file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubeSection {
+    /// Kubeconfig path (default: MCP_KUBECONFIG, KUBECONFIG, ~/.kube/config, in-cluster).
+    pub kubeconfig: Option<PathBuf>,
+    /// Contexts tools may select; empty: only the current context.
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    /// Context used when a call names none (default: the kubeconfig's current one).
+    pub default_context: Option<String>,
+    #[serde(flatten)]
+    pub policy: policy::KubePolicyDocument,
+}
+
+struct Cluster {
+    client: Client,
+    discovery: Mutex<Option<(Instant, Arc<Discovery>)>>,
+}
+
+/// Act as the configured user so the API server's RBAC decides.
+fn impersonate(config: &mut KubeClientConfig, policy: &KubePolicy) {
+    if let Some(user) = &policy.doc.impersonate_user {
+        config.auth_info.impersonate = Some(user.clone());
+        if !policy.doc.impersonate_groups.is_empty() {
+            config.auth_info.impersonate_groups = Some(policy.doc.impersonate_groups.clone());
+        }
+    }
+}
+
+/// All configured clusters plus the policy.
+pub struct KubeService {
+    clusters: BTreeMap<String, Cluster>,
+    default_context: String,
+    pub policy: KubePolicy,
+}
+
+impl KubeService {
+    /// Connect according to the config; `Ok(None)` when no kubeconfig or
+    /// in-cluster environment exists (the capability then answers
+    /// `not-configured`).
+    pub async fn connect(section: &KubeSection) -> Result<Option<Arc<Self>>> {
+        let policy = KubePolicy::compile(&section.policy)?;
+        let path = section
+            .kubeconfig
+            .clone()
+            .or_else(|| std::env::var_os(ENV_MCP_KUBECONFIG).map(PathBuf::from))
+            .or_else(|| std::env::var_os(ENV_KUBECONFIG).map(PathBuf::from))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")).filter(|p| p.exists()));
+        let mut clusters = BTreeMap::new();
+        let default_context;
+        match path {
+            Some(path) => {
+                let kubeconfig = Kubeconfig::read_from(&path)
+                    .map_err(|e| Error::invalid("kubernetes.kubeconfig", format!("{}: {e}", path.display())))?;
+                let current = kubeconfig.current_context.clone().unwrap_or_default();
+                default_context = section.default_context.clone().unwrap_or(current);
+                let mut names = section.contexts.clone();
+                if !names.contains(&default_context) {
+                    names.push(default_context.clone());
+                }
+                for name in names {
+                    if !kubeconfig.contexts.iter().any(|c| c.name == name) {
+                        return Err(Error::invalid(
+                            "kubernetes.contexts",
+                            format!("no context `{name}` in {}", path.display()),
+                        ));
+                    }
+                    let options = KubeConfigOptions { context: Some(name.clone()), ..Default::default() };
+                    let mut config = KubeClientConfig::from_custom_kubeconfig(kubeconfig.clone(), &options)
+                        .await
+                        .map_err(|e| Error::invalid("kubernetes.kubeconfig", format!("context `{name}`: {e}")))?;
+                    impersonate(&mut config, &policy);
+                    let client = Client::try_from(config).map_err(|e| Error::invalid("kubernetes", e.to_string()))?;
+                    clusters.insert(name, Cluster { client, discovery: Mutex::new(None) });
+                }
+            }
+            None => match KubeClientConfig::incluster() {
+                Ok(mut config) => {
+                    impersonate(&mut config, &policy);
+                    default_context = "in-cluster".into();
+                    let client = Client::try_from(config).map_err(|e| Error::invalid("kubernetes", e.to_string()))?;
+                    clusters.insert(default_context.clone(), Cluster { client, discovery: Mutex::new(None) });
+                }
+                Err(_) => return Ok(None),
+            },
+        }
+        Ok(Some(Arc::new(Self { clusters, default_context, policy })))
+    }
+
+    /// Context names and the default one.
+    pub fn contexts(&self) -> (Vec<String>, &str) {
+        (self.clusters.keys().cloned().collect(), &self.default_context)
+    }
+
+    pub(crate) fn client(&self, context: Option<&str>) -> std::result::Result<&Client, ops::KubeFailure> {
+        let name = context.filter(|c| !c.is_empty()).unwrap_or(&self.default_context);
+        self.clusters.get(name).map(|c| &c.client).ok_or_else(|| {
+            ops::KubeFailure::Invalid(format!("unknown context `{name}`; configured: {:?}", self.contexts().0))
+        })
+    }
+
+    /// Discovery of the context's API server, cached for a minute.
+    pub(crate) async fn discovery(
+        &self,
+        context: Option<&str>,
+    ) -> std::result::Result<Arc<Discovery>, ops::KubeFailure> {
+        let name = context.filter(|c| !c.is_empty()).unwrap_or(&self.default_context);
+        let cluster =
+            self.clusters.get(name).ok_or_else(|| ops::KubeFailure::Invalid(format!("unknown context `{name}`")))?;
+        let mut cached = cluster.discovery.lock().await;
+        if let Some((at, d)) = cached.as_ref()
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(d.clone());
+        }
+        let d = Arc::new(Discovery::new(cluster.client.clone()).run().await.map_err(ops::KubeFailure::from)?);
+        *cached = Some((Instant::now(), d.clone()));
+        Ok(d)
+    }
+
+    /// Find the resource for `apiVersion` + `kind` (kind, plural or singular
+    /// name accepted, any case). Without `apiVersion`, the preferred version
+    /// of the first group serving that kind, core first.
+    pub(crate) async fn resolve(
+        &self,
+        context: Option<&str>,
+        api_version: &str,
+        kind: &str,
+    ) -> std::result::Result<(ApiResource, ApiCapabilities), ops::KubeFailure> {
+        let discovery = self.discovery(context).await?;
+        let wanted = kind.trim().to_ascii_lowercase();
+        let matches = |ar: &ApiResource| ar.kind.to_ascii_lowercase() == wanted || ar.plural == wanted;
+        if api_version.trim().is_empty() {
+            let mut groups: Vec<_> = discovery.groups().collect();
+            groups.sort_by_key(|g| !g.name().is_empty());
+            for g in groups {
+                if let Some(found) = g.recommended_resources().into_iter().find(|(ar, _)| matches(ar)) {
+                    return Ok(found);
+                }
+            }
+            return Err(ops::KubeFailure::Unsupported(format!("the API server serves no kind `{kind}`")));
+        }
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        for g in discovery.groups().filter(|g| g.name() == group) {
+            if let Some(found) = g.versioned_resources(version).into_iter().find(|(ar, _)| matches(ar)) {
+                return Ok(found);
+            }
+        }
+        Err(ops::KubeFailure::Unsupported(format!("the API server serves no kind `{kind}` in `{api_version}`")))
+    }
+
+    pub(crate) fn is_namespaced(caps: &ApiCapabilities) -> bool {
+        caps.scope == Scope::Namespaced
+    }
+}

@@ -1,0 +1,175 @@
+//! What the Kubernetes capability may do, enforced natively before any
+//! request leaves the runtime: read-only mode, namespace allow/deny lists,
+//! denied kinds, Secret handling, exec gating.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretMode {
+    /// Secret `data`/`stringData` values are masked in every output (default).
+    #[default]
+    Redact,
+    /// Secrets cannot be read or written at all.
+    Deny,
+    /// Secrets pass through unchanged.
+    Allow,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubePolicyDocument {
+    #[serde(default)]
+    pub read_only: bool,
+    /// Namespaces tools may touch; empty: all (minus `denied_namespaces`).
+    #[serde(default)]
+    pub allowed_namespaces: Vec<String>,
+    #[serde(default)]
+    pub denied_namespaces: Vec<String>,
+    /// Kinds (e.g. `ClusterRole`) no tool may touch.
+    #[serde(default)]
+    pub denied_kinds: Vec<String>,
+    #[serde(default)]
+    pub secrets: SecretMode,
+    /// Allow `pod exec` (off by default).
+    #[serde(default)]
+    pub allow_exec: bool,
+    /// Act as this user (Impersonate-User), so the API server's RBAC decides.
+    pub impersonate_user: Option<String>,
+    #[serde(default)]
+    pub impersonate_groups: Vec<String>,
+}
+
+/// The compiled policy.
+#[derive(Debug, Clone, Default)]
+pub struct KubePolicy {
+    pub doc: KubePolicyDocument,
+}
+
+pub const REDACTED: &str = "***REDACTED***";
+
+impl KubePolicy {
+    pub fn compile(doc: &KubePolicyDocument) -> Result<Self> {
+        if !doc.impersonate_groups.is_empty() && doc.impersonate_user.is_none() {
+            return Err(Error::invalid("kubernetes.impersonate_groups", "needs kubernetes.impersonate_user"));
+        }
+        Ok(Self { doc: doc.clone() })
+    }
+
+    /// Refuse writes in read-only mode.
+    pub fn check_write(&self, verb: &str) -> std::result::Result<(), String> {
+        if self.doc.read_only {
+            return Err(format!("`{verb}` refused: the Kubernetes capability is read-only"));
+        }
+        Ok(())
+    }
+
+    pub fn check_namespace(&self, namespace: Option<&str>) -> std::result::Result<(), String> {
+        let d = &self.doc;
+        match namespace {
+            Some(ns) if d.denied_namespaces.iter().any(|n| n == ns) => {
+                Err(format!("namespace `{ns}` is denied by policy"))
+            }
+            Some(ns) if !d.allowed_namespaces.is_empty() && !d.allowed_namespaces.iter().any(|n| n == ns) => {
+                Err(format!("namespace `{ns}` is not among the allowed namespaces {:?}", d.allowed_namespaces))
+            }
+            None if !d.allowed_namespaces.is_empty() => {
+                Err(format!("cluster-wide access refused: only namespaces {:?} are allowed", d.allowed_namespaces))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn check_kind(&self, kind: &str) -> std::result::Result<(), String> {
+        if self.doc.denied_kinds.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
+            return Err(format!("kind `{kind}` is denied by policy"));
+        }
+        if kind.eq_ignore_ascii_case("secret") && self.doc.secrets == SecretMode::Deny {
+            return Err("Secrets are denied by policy".into());
+        }
+        Ok(())
+    }
+
+    /// Mask Secret values in an object or a list of objects.
+    pub fn redact(&self, value: &mut Value) {
+        if self.doc.secrets != SecretMode::Redact {
+            return;
+        }
+        if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
+            for item in items {
+                redact_secret(item, true);
+            }
+        }
+        redact_secret(value, false);
+    }
+}
+
+fn redact_secret(obj: &mut Value, in_list: bool) {
+    let is_secret = obj.get("kind").and_then(Value::as_str) == Some("Secret")
+        || (in_list && obj.get("type").is_some() && obj.get("data").is_some());
+    if !is_secret {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
+            for v in map.values_mut() {
+                *v = Value::String(REDACTED.into());
+            }
+        }
+    }
+    // kubectl apply keeps the full previous object, values included.
+    if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
+        && ann.contains_key("kubectl.kubernetes.io/last-applied-configuration")
+    {
+        ann.insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(REDACTED.into()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy(doc: KubePolicyDocument) -> KubePolicy {
+        KubePolicy::compile(&doc).unwrap()
+    }
+
+    #[test]
+    fn read_only_refuses_writes() {
+        let p = policy(KubePolicyDocument { read_only: true, ..Default::default() });
+        assert!(p.check_write("delete").unwrap_err().contains("read-only"));
+        assert!(policy(KubePolicyDocument::default()).check_write("delete").is_ok());
+    }
+
+    #[test]
+    fn namespaces_allow_and_deny() {
+        let p = policy(KubePolicyDocument {
+            allowed_namespaces: vec!["team-a".into()],
+            denied_namespaces: vec!["kube-system".into()],
+            ..Default::default()
+        });
+        assert!(p.check_namespace(Some("team-a")).is_ok());
+        assert!(p.check_namespace(Some("team-b")).is_err());
+        assert!(p.check_namespace(Some("kube-system")).is_err());
+        assert!(p.check_namespace(None).is_err());
+        assert!(policy(KubePolicyDocument::default()).check_namespace(None).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_redacted_by_default_and_deniable() {
+        let p = policy(KubePolicyDocument::default());
+        let mut list = json!({"kind": "SecretList", "items": [
+            {"kind": "Secret", "type": "Opaque", "data": {"password": "c2VjcmV0"}, "metadata": {"name": "s"}}
+        ]});
+        p.redact(&mut list);
+        assert_eq!(list["items"][0]["data"]["password"], REDACTED);
+        let mut cm = json!({"kind": "ConfigMap", "data": {"k": "v"}});
+        p.redact(&mut cm);
+        assert_eq!(cm["data"]["k"], "v");
+        let deny = policy(KubePolicyDocument { secrets: SecretMode::Deny, ..Default::default() });
+        assert!(deny.check_kind("Secret").is_err());
+        assert!(deny.check_kind("ConfigMap").is_ok());
+    }
+}
