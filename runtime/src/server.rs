@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::mcp::{McpCore, McpHandler};
 use crate::sandbox::{Registry, Sandbox};
+use axum::serve::ListenerExt;
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -87,6 +88,10 @@ pub async fn serve_http(
     }
     tracing::info!(%addr, "serving MCP over streamable HTTP at /mcp");
     let app = router(core, config, shutdown.clone());
+    // Small JSON-RPC answers must not wait for Nagle's algorithm / delayed ACKs.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled_owned().await })
         .await
