@@ -34,7 +34,7 @@ impl Sandbox {
     /// the linker that provides WASI, policy-checked wasi:http and the
     /// runtime's own host capabilities.
     pub fn new(cache_dir: Option<&Path>, max_in_flight: usize) -> Result<Self> {
-        let engine = engine::build(cache_dir)?;
+        let engine = engine::build(cache_dir, max_in_flight)?;
         engine::start_epoch_ticker(&engine);
         let mut linker = Linker::<HostState>::new(&engine);
         let e = |e: wasmtime::Error| Error::Engine(format!("linker: {e:#}"));

@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use std::path::Path;
 use std::time::Duration;
-use wasmtime::{Cache, CacheConfig, Config, Engine};
+use wasmtime::{Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// Granularity of wall-clock deadlines. 10 ms keeps the ticker cheap while
 /// a runaway guest stops within one tick of its deadline.
@@ -16,15 +16,29 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Build the engine. With `cache_dir`, compiled components are cached on
 /// disk keyed by wasmtime version, engine settings and component digest,
 /// so restarts skip Cranelift.
-pub fn build(cache_dir: Option<&Path>) -> Result<Engine> {
+pub fn build(cache_dir: Option<&Path>, max_in_flight: usize) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     // Fuel: a deterministic CPU budget per call.
     config.consume_fuel(true);
     // Epochs: a cheap wall-clock deadline check at loop headers and calls.
     config.epoch_interruption(true);
-    // Guests cannot grow memory past what the limiter allows; keep the
-    // default guard regions (bounds checks elided) for speed.
+    // A fresh instance per call makes instantiation the hot path: the
+    // pooling allocator reuses pre-reserved slots instead of mapping and
+    // unmapping memory every call. Slots: every in-flight call plus the
+    // load-time `list-tools` calls, doubled for headroom; a component is a
+    // handful of core instances, memories and tables. Memories may grow to
+    // the largest policy limit (4 GiB); the per-call ResourceLimiter applies
+    // each component's own, smaller cap. Reservations are virtual address
+    // space, not resident memory.
+    let slots = u32::try_from(max_in_flight.saturating_mul(2)).unwrap_or(u32::MAX).max(16);
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(slots)
+        .total_core_instances(slots.saturating_mul(8))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(8))
+        .max_memory_size(4 << 30);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     if let Some(dir) = cache_dir {
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;
         let mut cache_config = CacheConfig::new();
