@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
@@ -37,3 +39,16 @@ def json_of(result) -> dict:
     assert isinstance(structured, dict), result
     assert json.loads(text_of(result)) == structured
     return structured
+
+
+async def poll(fn, check, timeout: float = 30.0, interval: float = 0.5):
+    """Call `fn` until `check(result)` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await fn()
+        if check(result):
+            return result
+        if time.monotonic() > deadline:
+            shown = text_of(result)[:2000] if hasattr(result, "content") else result
+            raise AssertionError(f"condition not met within {timeout}s; last result: {shown}")
+        await anyio.sleep(interval)

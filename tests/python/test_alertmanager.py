@@ -8,15 +8,13 @@ import datetime as dt
 import json
 import os
 import re
-import time
 import urllib.request
 import uuid
 
-import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from helpers import json_of, stdio_client, text_of
+from helpers import poll as _poll, json_of, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -33,15 +31,7 @@ ALERT_TIMEOUT = 60.0
 
 
 async def poll(fn, check, timeout=ALERT_TIMEOUT, interval=0.5):
-    """Call `fn` until `check(result)` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await fn()
-        if check(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last result: {text_of(result)[:2000]}")
-        await anyio.sleep(interval)
+    return await _poll(fn, check, timeout=timeout, interval=interval)
 
 
 def names(result) -> set[str]:

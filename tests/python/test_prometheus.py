@@ -11,25 +11,12 @@ import urllib.error
 import urllib.request
 import warnings
 
-import anyio
 import pytest
 
 from conftest import free_port
-from helpers import json_of, stdio_client, text_of
+from helpers import json_of, poll, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
-
-
-async def poll(fn, check, timeout=30.0, interval=0.5):
-    """Call `fn` until `check(result)` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await fn()
-        if check(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last result: {result}")
-        await anyio.sleep(interval)
 
 
 @pytest.fixture
