@@ -4,6 +4,7 @@ a loopback HTTP origin, and running servers driven by the Python MCP SDK."""
 from __future__ import annotations
 
 import contextlib
+import json
 import http.server
 import os
 import re
@@ -72,6 +73,12 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
             self._send(200, b'{"ok": true}', "application/json")
         elif self.path == "/long":
             self._send(200, ("abcdefghij" * 5000).encode(), "text/plain")
+        elif self.path == "/api/v1/status/buildinfo":
+            # Echoes the credentials and headers a backend client sent (for
+            # checking the client side only; real Prometheus is tested elsewhere).
+            seen = {"authorization": self.headers.get("Authorization"), "org": self.headers.get("X-Scope-OrgID")}
+            body = json.dumps({"status": "success", "data": {"version": "echo", "seen": seen}}).encode()
+            self._send(200, body, "application/json")
         elif self.path == "/slow":
             time.sleep(3)  # longer than the testkit policy's 1 s HTTP timeout
             self._send(200, b"late", "text/plain")

@@ -291,3 +291,14 @@ async def test_basic_auth_credentials(runtime_bin, components_dir, tls_prometheu
         assert "wrong-pass" not in text_of(r)
     async with stdio_client(runtime_bin, components_dir, env=dict(base, MCP_PROM_PASSWORD="s3cret-pass")) as client:
         assert json_of(await client.call_tool("prometheus_get_build_info", {}))["version"]
+
+
+async def test_bearer_token_and_custom_headers_reach_the_backend(runtime_bin, components_dir, origin, tmp_path):
+    cfg = tmp_path / "headers.toml"
+    cfg.write_text('[components.prometheus]\nsettings = { headers = \'{"X-Scope-OrgID": "team-a"}\' }\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_PROM")}
+    env.update(MCP_PROM_ADDRESS=origin, MCP_PROM_BEARER_TOKEN="tok-123456")
+    async with stdio_client(runtime_bin, components_dir, "--config", str(cfg), env=env) as client:
+        seen = json_of(await client.call_tool("prometheus_get_build_info", {}))["seen"]
+    # The token was sent, and redacted from what the model sees.
+    assert seen == {"authorization": "Bearer [REDACTED]", "org": "team-a"}
