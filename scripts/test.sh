@@ -10,4 +10,6 @@ cd "$ROOT"
 cargo build --locked --bins
 cargo test --locked --workspace
 export K8S_MCP_RUNTIME_BIN="$ROOT/target/debug/k8s-mcp-runtime"
+# Real-cluster tests are part of the suite; K8S_MCP_KUBE_TESTS=0 skips them locally.
+export K8S_MCP_KUBE_TESTS="${K8S_MCP_KUBE_TESTS:-1}"
 "$VENV/bin/pytest" -q tests/python "$@"

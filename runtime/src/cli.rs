@@ -52,10 +52,10 @@ pub struct ServeArgs {
     #[arg(long, env = "K8S_MCP_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Expose and allow only tools annotated read-only.
-    #[arg(long, env = "K8S_MCP_READ_ONLY")]
+    #[arg(long, env = "K8S_MCP_READ_ONLY", value_parser = clap::builder::FalseyValueParser::new())]
     pub read_only: bool,
     /// Allow a non-loopback listen address without authentication.
-    #[arg(long, env = "K8S_MCP_INSECURE_NO_AUTH")]
+    #[arg(long, env = "K8S_MCP_INSECURE_NO_AUTH", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_no_auth: bool,
     /// Log format on stderr.
     #[arg(long, value_enum, env = "K8S_MCP_LOG_FORMAT", default_value = "text")]
