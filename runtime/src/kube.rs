@@ -44,8 +44,12 @@ struct Cluster {
     discovery: Mutex<Option<(Instant, Arc<Discovery>)>>,
 }
 
-/// Act as the configured user so the API server's RBAC decides.
+/// Client settings shared by every context: no built-in retries (kube's
+/// default retries 429s for up to minutes, which would hold a tool call far
+/// past its deadline when a PodDisruptionBudget refuses an eviction), and
+/// impersonation of the configured user so the API server's RBAC decides.
 fn impersonate(config: &mut KubeClientConfig, policy: &KubePolicy) {
+    config.default_retry = false;
     if let Some(user) = &policy.doc.impersonate_user {
         config.auth_info.impersonate = Some(user.clone());
         if !policy.doc.impersonate_groups.is_empty() {

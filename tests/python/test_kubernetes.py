@@ -346,7 +346,6 @@ async def test_no_kubeconfig_is_a_clear_error(runtime_bin, components_dir, kube_
 
 async def test_diagnostics_and_batch_tools(kube, kube_cluster, namespace):
     ns = namespace
-    node = kube_cluster.get("KUBE_FAKE_NODE", "fake-node")
     async with kube() as client:
         await ok(client, "create_resource", {"manifest": deployment("shop", ns, replicas=2)})
         await ok(client, "create_resource", {"kind": "ConfigMap", "metadata": {"name": "shop-config", "namespace": ns}, "data": {"k": "v"}})
@@ -378,12 +377,6 @@ async def test_diagnostics_and_batch_tools(kube, kube_cluster, namespace):
         waited = await ok(client, "wait_for_resource", {"kind": "ConfigMap", "name": "shop-config", "namespace": ns, "condition": "deleted", "timeoutSeconds": 2, "pollIntervalSeconds": 1})
         assert waited["met"] is False and waited["timedOut"] is True
 
-        # drain cannot evict through the host interface: clear error, node untouched
-        drain = await call(client, "drain_node", {"name": node})
-        assert drain.is_error and "evict" in text_of(drain) and "NOT cordoned" in text_of(drain)
-        cond = await ok(client, "get_node_conditions", {"nodeName": node})
-        assert cond["unschedulable"] is False
-
         # exec is gated by the runtime policy (off by default): its error passes through
         pods = await ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns})
         ex = await call(client, "pod_exec", {"podName": pods["items"][0]["name"], "namespace": ns, "command": ["ls"]})
@@ -394,3 +387,37 @@ async def test_diagnostics_and_batch_tools(kube, kube_cluster, namespace):
         assert ctxs["count"] == 1
         unknown = await call(client, "list_resources", {"kind": "Pod", "context": "no-such-context"})
         assert unknown.is_error and "no-such-context" in text_of(unknown)
+
+
+async def test_drain_evicts_and_respects_disruption_budgets(kube, kube_cluster, namespace):
+    ns, node = namespace, kube_cluster.get("KUBE_FAKE_NODE", "fake-node")
+    pods_of = lambda client: ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=guarded"})
+    async with kube() as client:
+        await ok(client, "create_resource", {"manifest": deployment("guarded", ns, replicas=2)})
+        running = await poll(
+            lambda: pods_of(client),
+            lambda r: r["count"] == 2 and all(p["status"]["phase"] == "Running" for p in r["items"]),
+        )
+        original = {p["name"] for p in running["items"]}
+        plan = await ok(client, "drain_node", {"name": node, "dryRun": True, "timeoutSeconds": 5})
+        assert plan["dryRun"] is True and original <= {e.split("/", 1)[1] for e in plan["evicted"]}
+        assert (await ok(client, "get_node_conditions", {"nodeName": node}))["unschedulable"] is False
+        pdb = {
+            "kind": "PodDisruptionBudget", "apiVersion": "policy/v1beta1",
+            "metadata": {"name": "guard", "namespace": ns},
+            "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "guarded"}}},
+        }
+        await ok(client, "create_resource", {"manifest": pdb})
+        try:
+            blocked = await call(client, "drain_node", {"name": node, "timeoutSeconds": 4})
+            assert blocked.is_error and "timed out" in text_of(blocked) and "PodDisruptionBudget" in text_of(blocked), text_of(blocked)
+            assert (await ok(client, "get_node_conditions", {"nodeName": node}))["unschedulable"] is True
+            assert {p["name"] for p in (await pods_of(client))["items"]} >= original  # nothing evicted
+
+            await ok(client, "delete_resource", {"kind": "PodDisruptionBudget", "apiVersion": "policy/v1beta1", "name": "guard", "namespace": ns})
+            drained = await ok(client, "drain_node", {"name": node, "timeoutSeconds": 60})
+            assert drained["cordoned"] is True and original <= {e.split("/", 1)[1] for e in drained["evicted"]}
+            await poll(lambda: pods_of(client), lambda r: not original & {p["name"] for p in r["items"]})
+        finally:
+            await call(client, "uncordon_node", {"name": node})
+        assert (await ok(client, "get_node_conditions", {"nodeName": node}))["unschedulable"] is False

@@ -52,7 +52,7 @@ impl Service for Kubernetes {
             Tool::new("restart_workload", "Rollout-restart a Deployment, StatefulSet or DaemonSet (kubectl.kubernetes.io/restartedAt); optionally wait until ready.", workload::restart_workload).destructive(),
             Tool::new("cordon_node", "Mark a node unschedulable.", write::cordon_node).destructive().idempotent(),
             Tool::new("uncordon_node", "Mark a node schedulable again.", write::uncordon_node).destructive().idempotent(),
-            Tool::new("drain_node", "Cordon a node and evict its pods. Not available with this runtime's host interface (no eviction call): answers with the eviction plan and changes nothing.", workload::drain_node).destructive(),
+            Tool::new("drain_node", "Cordon a node and evict its pods through the Eviction API (PodDisruptionBudgets honoured; blocked evictions are retried until timeoutSeconds). DaemonSet pods are skipped; pods with emptyDir need deleteEmptyDir.", workload::drain_node).destructive(),
             Tool::new("pod_exec", "Run a non-interactive command in a pod container (disabled unless the runtime policy allows exec).", events::pod_exec).destructive(),
             Tool::new("port_forward", "Not supported by this runtime (a sandboxed tool call cannot keep a port open); answers with an error.", write::port_forward),
         ]

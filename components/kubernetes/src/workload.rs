@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use crate::summary::condition_is;
+use crate::write::set_unschedulable;
 use k8s_mcp_sdk::kube::{self, PatchKind};
 use k8s_mcp_sdk::prelude::*;
 use std::time::Instant;
@@ -249,8 +250,6 @@ pub fn wait_for_resource(a: WaitArgs, ctx: &Context) -> R<Output> {
     }
 }
 
-// Accepted for compatibility with the reference server's schema.
-#[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DrainArgs {
@@ -260,59 +259,97 @@ pub struct DrainArgs {
     /// Evict pods using emptyDir volumes (their data is lost).
     #[serde(default, alias = "delete_empty_dir")]
     pub delete_empty_dir: Option<bool>,
-    /// Skip DaemonSet pods (default true).
+    /// Skip DaemonSet pods (default true); false refuses to drain a node running them.
     #[serde(default, alias = "ignore_daemonsets")]
     pub ignore_daemonsets: Option<bool>,
+    /// Grace period for each evicted pod (default: the pod's own).
     #[serde(default, alias = "grace_period_seconds")]
     pub grace_period_seconds: Option<i64>,
+    /// How long to keep retrying evictions blocked by PodDisruptionBudgets and
+    /// to wait for evicted pods to go (default 60, at most the call deadline).
     #[serde(default, alias = "timeout_seconds")]
     pub timeout_seconds: Option<i64>,
+    /// Report what would happen without cordoning or evicting.
+    #[serde(default, rename = "dry_run", alias = "dryRun")]
+    pub dry_run: Option<bool>,
     /// Kubeconfig context to use (default: the runtime's default context).
     #[serde(default)]
     pub context: Option<String>,
 }
 
-pub fn drain_node(a: DrainArgs, _: &Context) -> R<Output> {
+/// `kubectl drain`: cordon, then evict every pod through the Eviction API
+/// (so PodDisruptionBudgets are honoured), retrying blocked evictions until
+/// the timeout, then wait for the pods to go.
+pub fn drain_node(a: DrainArgs, ctx: &Context) -> R<Output> {
     use_context(&a.context)?;
     let node = required(&a.name, "name")?;
     get(&rref("Node", &Some("v1".into()), &None, Some(node))?)?;
-    // Plan first: which pods would have to be evicted.
+    let timeout = bounded_timeout(ctx, a.timeout_seconds.unwrap_or(60), 60)?;
+    let dry = a.dry_run.unwrap_or(false);
     let o = list_opts(&None, &Some(format!("spec.nodeName={node}")), Some(500), &None, true);
     let pods = items(&list(&rref("Pod", &Some("v1".into()), &None, None)?, &o)?);
-    let mut evict = Vec::new();
+    let mut pending: Vec<(String, String)> = Vec::new();
     let mut blocked = Vec::new();
+    let mut skipped = Vec::new();
     for p in &pods {
-        let id = format!("{}/{}", str_at(p, "/metadata/namespace"), str_at(p, "/metadata/name"));
+        let (ns, name) = (str_at(p, "/metadata/namespace").to_string(), str_at(p, "/metadata/name").to_string());
         let owners = p.pointer("/metadata/ownerReferences").and_then(Value::as_array).cloned().unwrap_or_default();
         if owners.iter().any(|o| o["kind"] == "DaemonSet") {
-            if !a.ignore_daemonsets.unwrap_or(true) {
-                blocked.push(format!("{id}: DaemonSet pod (set ignoreDaemonsets)"));
+            if a.ignore_daemonsets.unwrap_or(true) {
+                skipped.push(format!("{ns}/{name} (DaemonSet)"));
+            } else {
+                blocked.push(format!("{ns}/{name}: DaemonSet pod (set ignoreDaemonsets)"));
             }
             continue;
         }
-        let empty_dir = p
-            .pointer("/spec/volumes")
-            .and_then(Value::as_array)
-            .is_some_and(|v| v.iter().any(|v| v.get("emptyDir").is_some()));
+        let empty_dir =
+            p.pointer("/spec/volumes").and_then(Value::as_array).is_some_and(|v| v.iter().any(|v| v.get("emptyDir").is_some()));
         if empty_dir && !a.delete_empty_dir.unwrap_or(false) {
-            blocked.push(format!("{id}: uses emptyDir (set deleteEmptyDir)"));
+            blocked.push(format!("{ns}/{name}: uses emptyDir (set deleteEmptyDir)"));
             continue;
         }
-        evict.push(id);
+        pending.push((ns, name));
     }
-    // The Eviction subresource (pods/eviction) is not a discoverable kind, so
-    // the host's `create` (kind resolved through discovery) cannot reach it.
-    let evictable = resolve("Eviction", &None).is_ok();
-    if !evictable {
+    if !blocked.is_empty() {
+        return Err(ToolError::invalid(format!("cannot drain {node}; nothing was changed: {}", blocked.join("; "))));
+    }
+    set_unschedulable(node, true, dry)?;
+    let start = Instant::now();
+    let mut evicted = Vec::new();
+    let mut last_refusal = String::new();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for (ns, name) in pending {
+            match kube::evict(&ns, &name, a.grace_period_seconds, dry) {
+                Ok(_) | Err(kube::KubeError::NotFound(_)) => evicted.push(format!("{ns}/{name}")),
+                Err(kube::KubeError::Conflict(m)) => {
+                    last_refusal = m;
+                    still.push((ns, name));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        pending = still;
+        let elapsed = start.elapsed().as_secs();
+        if pending.is_empty() || elapsed >= timeout {
+            break;
+        }
+        ctx.progress(elapsed as f64, Some(timeout as f64), Some(&format!("{} pods blocked by disruption budgets", pending.len())));
+        sleep_cancellable(ctx, 2000)?;
+    }
+    if !pending.is_empty() {
+        let names: Vec<String> = pending.iter().map(|(ns, n)| format!("{ns}/{n}")).collect();
+        let state = if dry {
+            "dry run: nothing was changed".to_string()
+        } else {
+            format!("the node stays cordoned and {} pod(s) were evicted", evicted.len())
+        };
         return Err(ToolError::upstream(format!(
-            "drain_node cannot evict pods through this runtime: the host `kube` interface has no call for the \
-             pods/eviction subresource (its `create` resolves kinds through discovery, which lists no Eviction kind). \
-             The node was NOT cordoned and no pod was touched. Pods that would be evicted: {:?}; blocking: {:?}. \
-             Use cordon_node and delete/scale the workloads, or `kubectl drain`.",
-            evict, blocked
+            "drain of {node} timed out after {timeout} s: evictions of {names:?} are still refused ({last_refusal}); {state}"
         )));
     }
-    Err(ToolError::internal(
-        "unexpected: an Eviction kind is discoverable; drain via eviction is not implemented for it",
-    ))
+    Output::json(&json!({
+        "node": node, "cordoned": !dry, "dryRun": dry, "evicted": evicted, "skipped": skipped,
+        "waitedSeconds": start.elapsed().as_secs(),
+    }))
 }

@@ -94,6 +94,15 @@ impl Host for HostState {
     async fn logs(&mut self, namespace: String, pod: String, options: LogOptions) -> R<String> {
         call!(self, |svc, ctx| ops::logs(svc, ctx, &namespace, &pod, &options))
     }
+    async fn evict(
+        &mut self,
+        namespace: String,
+        pod: String,
+        grace_period_seconds: Option<i64>,
+        dry_run: bool,
+    ) -> R<String> {
+        call!(self, |svc, ctx| ops::evict(svc, ctx, &namespace, &pod, grace_period_seconds, dry_run))
+    }
     async fn exec(&mut self, namespace: String, pod: String, options: ExecOptions) -> R<ExecResult> {
         call!(self, |svc, ctx| ops::exec(svc, ctx, &namespace, &pod, &options))
     }

@@ -34,6 +34,7 @@ impl From<kube::Error> for KubeFailure {
                     403 => Self::Forbidden(msg),
                     404 => Self::NotFound(msg),
                     409 => Self::Conflict(msg),
+                    429 => Self::Conflict(format!("blocked, retry later (a PodDisruptionBudget or rate limit): {msg}")),
                     400 | 422 => Self::Invalid(msg),
                     code => Self::Other(format!("API server answered {code}: {msg}")),
                 }
@@ -227,6 +228,55 @@ pub async fn logs(svc: &KubeService, ctx: Option<&str>, namespace: &str, pod: &s
         ..Default::default()
     };
     Ok(api.logs(pod, &lp).await?)
+}
+
+/// Evict through `pods/{pod}/eviction`: policy/v1 first, policy/v1beta1 on
+/// API servers older than 1.22.
+pub async fn evict(
+    svc: &KubeService,
+    ctx: Option<&str>,
+    namespace: &str,
+    pod: &str,
+    grace: Option<i64>,
+    dry_run: bool,
+) -> R<String> {
+    svc.policy.check_write("evict").map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_namespace(Some(namespace)).map_err(KubeFailure::Forbidden)?;
+    if pod.is_empty() || pod.contains('/') {
+        return Err(KubeFailure::Invalid(format!("bad pod name `{pod}`")));
+    }
+    let client = svc.client(ctx)?;
+    let mut delete_options = serde_json::Map::new();
+    if let Some(g) = grace {
+        delete_options.insert("gracePeriodSeconds".into(), g.max(0).into());
+    }
+    if dry_run {
+        delete_options.insert("dryRun".into(), serde_json::json!(["All"]));
+    }
+    let path = format!("/api/v1/namespaces/{namespace}/pods/{pod}/eviction");
+    let mut last = None;
+    for version in ["policy/v1", "policy/v1beta1"] {
+        let body = serde_json::json!({
+            "apiVersion": version, "kind": "Eviction",
+            "metadata": { "name": pod, "namespace": namespace },
+            "deleteOptions": delete_options,
+        });
+        let req = http::Request::post(&path)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .map_err(|e| KubeFailure::Invalid(e.to_string()))?;
+        match client.request_text(req).await {
+            Ok(text) => return Ok(text),
+            // An older API server does not know the policy/v1 Eviction body.
+            Err(kube::Error::Api(s))
+                if version == "policy/v1" && matches!(s.code, 400 | 404 | 422) && s.message.contains("policy/v1") =>
+            {
+                last = Some(kube::Error::Api(s));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.map_or_else(|| KubeFailure::Other("eviction failed".into()), KubeFailure::from))
 }
 
 pub async fn events(
