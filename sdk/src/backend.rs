@@ -74,10 +74,8 @@ impl Backend {
     /// parameters whose value is `None` are left out.
     pub fn request(&self, method: &str, path: &str, query: &[(&str, Option<String>)]) -> Request {
         let mut url = format!("{}{}", self.base, path);
-        let pairs: Vec<String> = query
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{}={}", encode(k), encode(v))))
-            .collect();
+        let pairs: Vec<String> =
+            query.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{}={}", encode(k), encode(v)))).collect();
         if !pairs.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&pairs.join("&"));

@@ -14,10 +14,7 @@ pub fn to_text(html: &str) -> String {
                 i = rest.find("-->").map_or(bytes.len(), |e| i + e + 3);
                 continue;
             }
-            let tag: String = rest[1..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
-                .collect();
+            let tag: String = rest[1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '/').collect();
             if tag == "script" || tag == "style" || tag == "noscript" || tag == "head" {
                 let close = format!("</{tag}");
                 i = match rest.find(&close) {
@@ -28,9 +25,26 @@ pub fn to_text(html: &str) -> String {
             }
             let block = matches!(
                 tag.trim_start_matches('/'),
-                "p" | "div" | "br" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-                    | "section" | "article" | "header" | "footer" | "pre" | "table" | "ul" | "ol"
-                    | "title" | "blockquote"
+                "p" | "div"
+                    | "br"
+                    | "li"
+                    | "tr"
+                    | "h1"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "section"
+                    | "article"
+                    | "header"
+                    | "footer"
+                    | "pre"
+                    | "table"
+                    | "ul"
+                    | "ol"
+                    | "title"
+                    | "blockquote"
             );
             i = rest.find('>').map_or(bytes.len(), |e| i + e + 1);
             if block {

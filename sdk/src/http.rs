@@ -69,10 +69,7 @@ pub struct Response {
 impl Response {
     /// First header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body as UTF-8 text (lossy).
@@ -213,8 +210,7 @@ impl Request {
         }
         let entries: Vec<(String, Vec<u8>)> =
             self.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone().into_bytes())).collect();
-        let fields = Fields::from_list(&entries)
-            .map_err(|e| HttpError::InvalidUrl(format!("bad header: {e:?}")))?;
+        let fields = Fields::from_list(&entries).map_err(|e| HttpError::InvalidUrl(format!("bad header: {e:?}")))?;
         let request = OutgoingRequest::new(fields);
         let wasi_method = match method {
             "GET" => Method::Get,
@@ -241,9 +237,8 @@ impl Request {
         let outgoing_body = request.body().map_err(|_| HttpError::Transport("request body unavailable".into()))?;
         let future = outgoing_handler::handle(request, Some(options)).map_err(|e| map_error(e, url))?;
         {
-            let stream = outgoing_body
-                .write()
-                .map_err(|_| HttpError::Transport("request body stream unavailable".into()))?;
+            let stream =
+                outgoing_body.write().map_err(|_| HttpError::Transport("request body stream unavailable".into()))?;
             for chunk in body.chunks(4096) {
                 stream
                     .blocking_write_and_flush(chunk)
@@ -269,11 +264,13 @@ impl Request {
             .into_iter()
             .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
             .collect();
-        let body_resource = incoming.consume().map_err(|()| HttpError::Transport("response body unavailable".into()))?;
+        let body_resource =
+            incoming.consume().map_err(|()| HttpError::Transport("response body unavailable".into()))?;
         let mut data = Vec::new();
         let mut truncated = false;
         {
-            let stream = body_resource.stream().map_err(|()| HttpError::Transport("response stream unavailable".into()))?;
+            let stream =
+                body_resource.stream().map_err(|()| HttpError::Transport("response stream unavailable".into()))?;
             loop {
                 match stream.blocking_read(64 * 1024) {
                     Ok(chunk) => {

@@ -70,9 +70,7 @@ pub mod __private {
             return Err(witty::ToolError::UnknownTool(format!("no tool named `{name}`")));
         };
         let context = Context::new(ctx);
-        tool.invoke(&arguments, &context)
-            .map(Into::into)
-            .map_err(Into::into)
+        tool.invoke(&arguments, &context).map(Into::into).map_err(Into::into)
     }
 
     pub use wit::Guest;

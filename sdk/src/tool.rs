@@ -57,12 +57,7 @@ impl Tool {
             description: description.into(),
             input_schema: schema_of::<A>,
             output_schema: None,
-            annotations: Annotations {
-                read_only: false,
-                destructive: false,
-                idempotent: false,
-                open_world: false,
-            },
+            annotations: Annotations { read_only: false, destructive: false, idempotent: false, open_world: false },
             handler,
         }
     }

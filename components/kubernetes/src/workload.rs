@@ -302,8 +302,10 @@ pub fn drain_node(a: DrainArgs, ctx: &Context) -> R<Output> {
             }
             continue;
         }
-        let empty_dir =
-            p.pointer("/spec/volumes").and_then(Value::as_array).is_some_and(|v| v.iter().any(|v| v.get("emptyDir").is_some()));
+        let empty_dir = p
+            .pointer("/spec/volumes")
+            .and_then(Value::as_array)
+            .is_some_and(|v| v.iter().any(|v| v.get("emptyDir").is_some()));
         if empty_dir && !a.delete_empty_dir.unwrap_or(false) {
             blocked.push(format!("{ns}/{name}: uses emptyDir (set deleteEmptyDir)"));
             continue;
@@ -334,7 +336,11 @@ pub fn drain_node(a: DrainArgs, ctx: &Context) -> R<Output> {
         if pending.is_empty() || elapsed >= timeout {
             break;
         }
-        ctx.progress(elapsed as f64, Some(timeout as f64), Some(&format!("{} pods blocked by disruption budgets", pending.len())));
+        ctx.progress(
+            elapsed as f64,
+            Some(timeout as f64),
+            Some(&format!("{} pods blocked by disruption budgets", pending.len())),
+        );
         sleep_cancellable(ctx, 2000)?;
     }
     if !pending.is_empty() {

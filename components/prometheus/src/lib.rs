@@ -18,11 +18,20 @@ const DEFAULT_RANGE_S: f64 = 3600.0;
 struct Prometheus;
 
 fn backend(ctx: &Context) -> Result<Backend, ToolError> {
-    Backend::from_context(ctx, "prometheus", "address", "set MCP_PROM_ADDRESS or components.prometheus.settings.address")
+    Backend::from_context(
+        ctx,
+        "prometheus",
+        "address",
+        "set MCP_PROM_ADDRESS or components.prometheus.settings.address",
+    )
 }
 
 /// GET an API route and unwrap Prometheus' `{status, data, warnings}` envelope.
-pub(crate) fn api(ctx: &Context, path: &str, query: &[(&str, Option<String>)]) -> Result<(Value, Vec<String>), ToolError> {
+pub(crate) fn api(
+    ctx: &Context,
+    path: &str,
+    query: &[(&str, Option<String>)],
+) -> Result<(Value, Vec<String>), ToolError> {
     let body = backend(ctx)?.get_json(path, query)?;
     unwrap_envelope(body)
 }
@@ -70,7 +79,8 @@ struct QueryArgs {
 
 fn query(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError> {
     let q = non_empty("query", &a.query)?;
-    let (data, warnings) = api(ctx, "/api/v1/query", &[("query", Some(q.into())), ("time", opt_time("time", &a.time)?)])?;
+    let (data, warnings) =
+        api(ctx, "/api/v1/query", &[("query", Some(q.into())), ("time", opt_time("time", &a.time)?)])?;
     Output::json(&with_warnings(data, warnings))
 }
 

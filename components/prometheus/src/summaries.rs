@@ -38,7 +38,8 @@ pub fn targets(data: &Value) -> Value {
             "scrape_duration_s": text(t, "lastScrapeDuration"),
         })
     };
-    let active: Vec<Value> = data.get("activeTargets").and_then(Value::as_array).map_or(vec![], |a| a.iter().map(compact).collect());
+    let active: Vec<Value> =
+        data.get("activeTargets").and_then(Value::as_array).map_or(vec![], |a| a.iter().map(compact).collect());
     let dropped = data.get("droppedTargets").and_then(Value::as_array).map_or(0, Vec::len);
     json!({
         "active": active.len(),
@@ -49,23 +50,20 @@ pub fn targets(data: &Value) -> Value {
 }
 
 pub fn alerts(data: &Value) -> Value {
-    let list: Vec<Value> = data
-        .get("alerts")
-        .and_then(Value::as_array)
-        .map_or(vec![], |a| {
-            a.iter()
-                .map(|al| {
-                    json!({
-                        "alertname": label(al, "alertname"),
-                        "state": text(al, "state"),
-                        "severity": label(al, "severity"),
-                        "active_at": text(al, "activeAt"),
-                        "value": text(al, "value"),
-                        "summary": al.get("annotations").and_then(|a| a.get("summary")).cloned().unwrap_or(Value::Null),
-                    })
+    let list: Vec<Value> = data.get("alerts").and_then(Value::as_array).map_or(vec![], |a| {
+        a.iter()
+            .map(|al| {
+                json!({
+                    "alertname": label(al, "alertname"),
+                    "state": text(al, "state"),
+                    "severity": label(al, "severity"),
+                    "active_at": text(al, "activeAt"),
+                    "value": text(al, "value"),
+                    "summary": al.get("annotations").and_then(|a| a.get("summary")).cloned().unwrap_or(Value::Null),
                 })
-                .collect()
-        });
+            })
+            .collect()
+    });
     json!({
         "total": list.len(),
         "by_state": count_by(&list, "state"),
@@ -99,7 +97,9 @@ pub fn rules(data: &Value) -> Value {
 
 pub fn tsdb(data: &Value) -> Value {
     let top = |key: &str| -> Value {
-        data.get(key).and_then(Value::as_array).map_or(Value::Null, |a| json!(a.iter().take(TSDB_TOP).collect::<Vec<_>>()))
+        data.get(key)
+            .and_then(Value::as_array)
+            .map_or(Value::Null, |a| json!(a.iter().take(TSDB_TOP).collect::<Vec<_>>()))
     };
     json!({
         "head": data.get("headStats"),
@@ -148,7 +148,11 @@ pub fn query_summary(a: QuerySummaryArgs, ctx: &Context) -> Result<Output, ToolE
         return Err(ToolError::invalid("`query` must not be empty"));
     }
     let time = match &a.time {
-        Some(t) => Some(timefmt::parse_time(t, timefmt::now()).map(timefmt::api_time).map_err(|e| ToolError::invalid(format!("`time`: {e}")))?),
+        Some(t) => Some(
+            timefmt::parse_time(t, timefmt::now())
+                .map(timefmt::api_time)
+                .map_err(|e| ToolError::invalid(format!("`time`: {e}")))?,
+        ),
         None => None,
     };
     let (data, _) = api(ctx, "/api/v1/query", &[("query", Some(a.query.clone())), ("time", time)])?;

@@ -59,9 +59,13 @@ impl Service for Testkit {
                 let resp = http::get(a.url).max_redirects(3).send()?;
                 Output::json(&json!({ "status": resp.status, "body": resp.text(), "url": resp.url }))
             }),
-            Tool::new("secret", "Return the configured secret `token` (the runtime must redact it)", |_: NoArgs, ctx: &Context| {
-                Ok(Output::text(format!("token={}", ctx.secret("token").unwrap_or_default())))
-            }),
+            Tool::new(
+                "secret",
+                "Return the configured secret `token` (the runtime must redact it)",
+                |_: NoArgs, ctx: &Context| {
+                    Ok(Output::text(format!("token={}", ctx.secret("token").unwrap_or_default())))
+                },
+            ),
             Tool::new("progress", "Report three progress steps", |_: NoArgs, ctx: &Context| {
                 for i in 1..=3 {
                     ctx.progress(f64::from(i), Some(3.0), Some(&format!("step {i}")));

@@ -210,7 +210,11 @@ fn wait(duration: Duration, requested: Duration, ctx: &Context) -> Result<Output
             return Err(ToolError::Cancelled(format!("cancelled after {:.1} s", elapsed.as_secs_f64())));
         }
         if elapsed - last_report >= Duration::from_secs(1) || last_report.is_zero() {
-            ctx.progress(elapsed.as_secs_f64(), Some(total), Some(&format!("{:.0} of {total:.0} s", elapsed.as_secs_f64())));
+            ctx.progress(
+                elapsed.as_secs_f64(),
+                Some(total),
+                Some(&format!("{:.0} of {total:.0} s", elapsed.as_secs_f64())),
+            );
             last_report = elapsed.max(Duration::from_millis(1));
         }
         std::thread::sleep((duration - elapsed).min(Duration::from_millis(200)));
@@ -218,11 +222,8 @@ fn wait(duration: Duration, requested: Duration, ctx: &Context) -> Result<Output
     ctx.progress(total, Some(total), Some("done"));
     let mut out = json!({ "slept_ms": start.elapsed().as_millis() as u64 });
     if requested != duration {
-        out["note"] = json!(format!(
-            "requested {:.3} s, clamped to {:.3} s",
-            requested.as_secs_f64(),
-            duration.as_secs_f64()
-        ));
+        out["note"] =
+            json!(format!("requested {:.3} s, clamped to {:.3} s", requested.as_secs_f64(), duration.as_secs_f64()));
     }
     Output::json(&out)
 }
@@ -240,7 +241,9 @@ struct FetchArgs {
 fn web_fetch(args: FetchArgs, _ctx: &Context) -> Result<Output, ToolError> {
     let timeout = args.timeout.unwrap_or(DEFAULT_FETCH_TIMEOUT_S);
     if !(1.0..=MAX_FETCH_TIMEOUT_S).contains(&timeout) {
-        return Err(ToolError::invalid(format!("`timeout` must be between 1 and {MAX_FETCH_TIMEOUT_S} seconds, got {timeout}")));
+        return Err(ToolError::invalid(format!(
+            "`timeout` must be between 1 and {MAX_FETCH_TIMEOUT_S} seconds, got {timeout}"
+        )));
     }
     let max_chars = args.max_chars.unwrap_or(DEFAULT_MAX_CHARS);
     if !(1..=MAX_MAX_CHARS).contains(&max_chars) {
