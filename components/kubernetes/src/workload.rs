@@ -293,6 +293,11 @@ pub fn drain_node(a: DrainArgs, ctx: &Context) -> R<Output> {
     let mut skipped = Vec::new();
     for p in &pods {
         let (ns, name) = (str_at(p, "/metadata/namespace").to_string(), str_at(p, "/metadata/name").to_string());
+        // Already being deleted (e.g. with its namespace): it goes anyway.
+        if p.pointer("/metadata/deletionTimestamp").is_some() {
+            skipped.push(format!("{ns}/{name} (terminating)"));
+            continue;
+        }
         let owners = p.pointer("/metadata/ownerReferences").and_then(Value::as_array).cloned().unwrap_or_default();
         if owners.iter().any(|o| o["kind"] == "DaemonSet") {
             if a.ignore_daemonsets.unwrap_or(true) {
@@ -324,6 +329,10 @@ pub fn drain_node(a: DrainArgs, ctx: &Context) -> R<Output> {
         for (ns, name) in pending {
             match kube::evict(&ns, &name, a.grace_period_seconds, dry) {
                 Ok(_) | Err(kube::KubeError::NotFound(_)) => evicted.push(format!("{ns}/{name}")),
+                // Its namespace is being deleted: the pod goes with it.
+                Err(kube::KubeError::Forbidden(m)) if m.contains("being terminated") => {
+                    skipped.push(format!("{ns}/{name} (namespace terminating)"));
+                }
                 Err(kube::KubeError::Conflict(m)) => {
                     last_refusal = m;
                     still.push((ns, name));
