@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 import uuid
 
-import anyio
 import pytest
 
 from conftest import ROOT
 from helpers import json_of, stdio_client, text_of
+from helpers import poll as _poll
 
 pytestmark = [
     pytest.mark.anyio,
@@ -66,15 +65,7 @@ def kube(runtime_bin, components_dir, kube_cluster):
 
 
 async def poll(fn, check, timeout=60.0, interval=0.5):
-    """Call `fn` until `check(result)` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await fn()
-        if check(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last result: {result}")
-        await anyio.sleep(interval)
+    return await _poll(fn, check, timeout=timeout, interval=interval)
 
 
 async def call(client, tool: str, args: dict):
