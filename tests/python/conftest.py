@@ -181,3 +181,28 @@ def backend_env(backends):
     env["MCP_PROM_ADDRESS"] = backends["PROMETHEUS_URL"]
     env["MCP_ALERTMANAGER_ADDRESS"] = backends["ALERTMANAGER_URL"]
     return env
+
+
+STUBS_BIN_DIR = RUNTIME.parent
+
+
+@contextlib.contextmanager
+def stub_server(name: str):
+    """Run the stub server `k8s-mcp-stubs`' binary `name` (tests/stubs/src/bin)
+    on a free loopback port; yields its base URL. Stubs follow the upstream
+    API documentation for backends no real server of is installable here."""
+    exe = STUBS_BIN_DIR / name
+    assert exe.exists(), f"{exe} missing: run `cargo build --bins`"
+    proc = subprocess.Popen([str(exe), "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        m = re.match(r"listening on (http://\S+)", line)
+        assert m, f"stub {name} did not start: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+        yield m.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
