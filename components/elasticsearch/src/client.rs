@@ -1,0 +1,170 @@
+//! The Elasticsearch REST client: every configured address in turn (the
+//! next one is tried only when one cannot be reached), credentials from
+//! secrets (API key, then bearer token, then basic), and Elasticsearch's
+//! error bodies (`{"error": {"root_cause": [...], "type", "reason"}, "status"}`
+//! in 2.x to 8.x) turned into clear tool errors.
+
+use base64::Engine as _;
+use k8s_mcp_sdk::backend::encode;
+use k8s_mcp_sdk::http::{HttpError, Request, Response};
+use k8s_mcp_sdk::prelude::*;
+
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+const HINT: &str = "set MCP_ELASTICSEARCH_ADDRESSES or components.elasticsearch.settings.addresses";
+
+/// A configured cluster.
+pub struct Es {
+    addresses: Vec<String>,
+    auth: Option<String>,
+    timeout_ms: u64,
+}
+
+pub type Query<'a> = [(&'a str, Option<String>)];
+
+impl Es {
+    pub fn from_context(ctx: &Context) -> Result<Self, ToolError> {
+        let addresses: Vec<String> = ctx
+            .setting("addresses")
+            .unwrap_or_default()
+            .split(',')
+            .map(|a| a.trim().trim_end_matches('/'))
+            .filter(|a| !a.is_empty())
+            .map(|a| if a.contains("://") { a.to_string() } else { format!("http://{a}") })
+            .collect();
+        if addresses.is_empty() {
+            return Err(ToolError::denied(format!("elasticsearch is not configured: {HINT}")));
+        }
+        let timeout_ms = match ctx.setting("timeout") {
+            Some(t) => parse_timeout_ms(&t).ok_or_else(|| {
+                ToolError::internal(format!("elasticsearch: setting `timeout` must be seconds (e.g. 30), got `{t}`"))
+            })?,
+            None => DEFAULT_TIMEOUT_MS,
+        };
+        let secret = |k: &str| ctx.secret(k).filter(|s| !s.is_empty());
+        let auth = if let Some(key) = secret("api_key") {
+            Some(format!("ApiKey {key}"))
+        } else if let Some(token) = secret("bearer_token") {
+            Some(format!("Bearer {token}"))
+        } else {
+            ctx.setting("username").filter(|u| !u.is_empty()).map(|user| {
+                let password = secret("password").unwrap_or_default();
+                let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                format!("Basic {encoded}")
+            })
+        };
+        Ok(Self { addresses, auth, timeout_ms })
+    }
+
+    fn request(&self, base: &str, method: &str, path: &str, query: &Query) -> Request {
+        let mut url = format!("{base}{path}");
+        let pairs: Vec<String> =
+            query.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{}={}", encode(k), encode(v)))).collect();
+        if !pairs.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&pairs.join("&"));
+        }
+        let mut req = Request::new(method, url)
+            .timeout_ms(self.timeout_ms)
+            .max_response_bytes(MAX_RESPONSE_BYTES)
+            .header("accept", "application/json");
+        if let Some(auth) = &self.auth {
+            req = req.header("authorization", auth.clone());
+        }
+        req
+    }
+
+    /// Send to the first address that answers; HTTP errors are not retried
+    /// elsewhere (another node would say the same).
+    fn send(&self, method: &str, path: &str, query: &Query, body: Option<&Value>) -> Result<Response, ToolError> {
+        let mut failures = Vec::new();
+        for base in &self.addresses {
+            let mut req = self.request(base, method, path, query);
+            if let Some(body) = body {
+                req = req.json_body(body)?;
+            }
+            match req.send() {
+                Ok(resp) => return Ok(resp),
+                Err(HttpError::Denied(url)) => {
+                    return Err(ToolError::denied(format!(
+                        "elasticsearch: request to {url} denied by the egress policy"
+                    )));
+                }
+                Err(e) => failures.push(format!("{base}: {e}")),
+            }
+        }
+        Err(ToolError::upstream(format!("elasticsearch unreachable ({})", failures.join("; "))))
+    }
+
+    /// A JSON answer, or the cluster's error as a tool error.
+    pub fn call(&self, method: &str, path: &str, query: &Query, body: Option<&Value>) -> Result<Value, ToolError> {
+        let resp = self.send(method, path, query, body)?;
+        if !resp.is_success() {
+            return Err(error_of(&resp));
+        }
+        if resp.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        resp.json()
+    }
+
+    pub fn get(&self, path: &str, query: &Query) -> Result<Value, ToolError> {
+        self.call("GET", path, query, None)
+    }
+
+    /// GET with a body is what Elasticsearch documents for `_search`; POST is
+    /// accepted by every version and passes every proxy, so it is used here.
+    pub fn post(&self, path: &str, query: &Query, body: &Value) -> Result<Value, ToolError> {
+        self.call("POST", path, query, Some(body))
+    }
+}
+
+/// `{"error": {"root_cause": [{"type", "reason"}], "type", "reason"}, "status"}`
+/// (or a plain string `error` in very old versions) → a tool error.
+fn error_of(resp: &Response) -> ToolError {
+    let text = resp.text();
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    let detail = parsed.as_ref().and_then(|v| v.get("error")).map(|e| match e {
+        Value::String(s) => s.clone(),
+        e => {
+            let root = e.get("root_cause").and_then(|r| r.get(0)).unwrap_or(e);
+            let kind = root.get("type").and_then(Value::as_str).unwrap_or("error");
+            let reason = root.get("reason").and_then(Value::as_str).unwrap_or("no reason given");
+            let mut msg = format!("{kind}: {reason}");
+            if let Some(caused) = e.get("caused_by").and_then(|c| c.get("reason")).and_then(Value::as_str)
+                && caused != reason
+            {
+                msg.push_str(&format!(" (caused by: {caused})"));
+            }
+            msg
+        }
+    });
+    let detail = detail.unwrap_or_else(|| text.chars().take(300).collect::<String>().trim().to_string());
+    let message = format!("elasticsearch answered HTTP {}: {detail}", resp.status);
+    match resp.status {
+        400 | 405 | 422 => ToolError::InvalidArguments(message),
+        401 | 403 => ToolError::Denied(message),
+        404 => ToolError::NotFound(message),
+        _ => ToolError::Upstream(message),
+    }
+}
+
+fn parse_timeout_ms(text: &str) -> Option<u64> {
+    let secs: f64 = text.trim().trim_end_matches('s').parse().ok()?;
+    (secs > 0.0 && secs.is_finite()).then(|| (secs * 1000.0) as u64)
+}
+
+/// An index name or pattern (comma lists and wildcards allowed) safe to put
+/// in a path: no slashes, spaces or query characters.
+pub fn index_path(name: &str, value: &str) -> Result<String, ToolError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ToolError::invalid(format!("`{name}` must not be empty")));
+    }
+    if v.chars().any(|c| matches!(c, '/' | '\\' | '?' | '#' | '"' | '<' | '>' | '|' | ' ') || c.is_control()) {
+        return Err(ToolError::invalid(format!(
+            "`{name}` `{v}` is not a valid index name or pattern (no /, \\, ?, #, \", <, >, | or spaces)"
+        )));
+    }
+    Ok(encode(v).replace("%2C", ",").replace("%2A", "*"))
+}
