@@ -48,7 +48,8 @@ fn api(ctx: &Context, path: &str, query: &[(&str, Option<String>)]) -> Result<Va
             _ => ToolError::Upstream(msg),
         });
     }
-    let body = body.ok_or_else(|| ToolError::upstream(format!("jaeger answered {} with a body that is not JSON", path)))?;
+    let body =
+        body.ok_or_else(|| ToolError::upstream(format!("jaeger answered {} with a body that is not JSON", path)))?;
     if body["data"].is_null() && !errors.is_empty() {
         return Err(ToolError::upstream(format!("jaeger: {}", errors.join("; "))));
     }
@@ -69,7 +70,8 @@ fn required<'a>(name: &str, value: &'a str) -> Result<&'a str, ToolError> {
 }
 
 fn names(data: &Value) -> Vec<String> {
-    let mut v: Vec<String> = data.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+    let mut v: Vec<String> =
+        data.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
     v.sort();
     v
 }
@@ -83,7 +85,9 @@ struct ListArgs {
 fn get_services(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit("limit", a.limit, MAX_NAMES, MAX_NAMES)?;
     let all = names(&api(ctx, "/api/services", &[])?["data"]);
-    Output::json(&json!({ "total": all.len(), "truncated": all.len() > n, "services": all.into_iter().take(n).collect::<Vec<_>>() }))
+    Output::json(
+        &json!({ "total": all.len(), "truncated": all.len() > n, "services": all.into_iter().take(n).collect::<Vec<_>>() }),
+    )
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -167,7 +171,11 @@ fn find_traces(a: &TraceQuery, ctx: &Context) -> Result<(Vec<Value>, usize), Too
                 let v = match v {
                     Value::String(s) => s.clone(),
                     Value::Number(_) | Value::Bool(_) => v.to_string(),
-                    _ => return Err(ToolError::invalid(format!("tag `{k}` must have a string, number or boolean value"))),
+                    _ => {
+                        return Err(ToolError::invalid(format!(
+                            "tag `{k}` must have a string, number or boolean value"
+                        )));
+                    }
                 };
                 out.insert(k.clone(), json!(v));
             }
@@ -264,7 +272,8 @@ fn get_dependencies(a: DepsArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit("limit", a.limit, 500, MAX_NAMES)?;
     let (start, end) = times::window(a.start_time.as_deref(), a.end_time.as_deref())?;
     // The query API wants the window's end and its length, in milliseconds.
-    let query = [("endTs", Some((end / 1000).to_string())), ("lookback", Some(((end - start) / 1000).max(1).to_string()))];
+    let query =
+        [("endTs", Some((end / 1000).to_string())), ("lookback", Some(((end - start) / 1000).max(1).to_string()))];
     let body = api(ctx, "/api/dependencies", &query)?;
     let mut edges: Vec<Value> = body["data"]
         .as_array()

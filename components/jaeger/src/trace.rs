@@ -69,10 +69,7 @@ pub fn spans(trace: &Value) -> Vec<Span> {
 /// The root: a span whose parent is not in the trace, earliest first.
 fn root(spans: &[Span]) -> Option<&Span> {
     let ids: BTreeSet<&str> = spans.iter().map(|s| s.id.as_str()).collect();
-    spans
-        .iter()
-        .filter(|s| s.parent.as_deref().is_none_or(|p| !ids.contains(p)))
-        .min_by_key(|s| (s.start, -s.duration))
+    spans.iter().filter(|s| s.parent.as_deref().is_none_or(|p| !ids.contains(p))).min_by_key(|s| (s.start, -s.duration))
 }
 
 fn bounds(spans: &[Span]) -> (i64, i64) {
