@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// Allow a non-loopback listen address without authentication.
     #[arg(long, env = "K8S_MCP_INSECURE_NO_AUTH", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_no_auth: bool,
+    /// Admin listener for /metrics, /healthz and /readyz (default
+    /// 127.0.0.1:9464; `off` disables it).
+    #[arg(long, env = "K8S_MCP_ADMIN_LISTEN")]
+    pub admin_listen: Option<String>,
     /// Log format on stderr.
     #[arg(long, value_enum, env = "K8S_MCP_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,

@@ -13,6 +13,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_COMPONENTS_DIR: &str = "./components";
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 pub const DEFAULT_TENANT: &str = "default";
+/// The reference server's listen address (`:8080` means every interface).
+pub const ENV_MCP_ADDR: &str = "MCP_ADDR";
 
 /// The configuration file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -28,6 +30,16 @@ pub struct ConfigFile {
     /// Cluster access and policy of the `kube` host capability.
     #[serde(default)]
     pub kubernetes: crate::kube::KubeSection,
+    /// Front door: authentication and roles.
+    #[serde(default)]
+    pub auth: crate::frontdoor::settings::AuthSection,
+    #[serde(default)]
+    pub ratelimit: crate::frontdoor::settings::RateLimitSection,
+    #[serde(default)]
+    pub audit: crate::frontdoor::settings::AuditSection,
+    /// The metrics and health listener.
+    #[serde(default)]
+    pub admin: crate::frontdoor::settings::AdminSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,6 +99,7 @@ pub struct Config {
     pub tenant: String,
     pub components: BTreeMap<String, ComponentConfig>,
     pub kubernetes: crate::kube::KubeSection,
+    pub frontdoor: crate::frontdoor::settings::FrontDoorConfig,
 }
 
 impl Config {
@@ -100,7 +113,21 @@ impl Config {
     }
 
     fn merge(args: &ServeArgs, file: ConfigFile) -> Result<Self> {
-        let listen_text = args.listen.clone().or(file.server.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        Self::merge_with_env(args, file, &crate::frontdoor::settings::process_env)
+    }
+
+    /// [`Config::merge`] with the reference server's `MCP_*` variables read through `env`.
+    pub fn merge_with_env(
+        args: &ServeArgs,
+        file: ConfigFile,
+        env: crate::frontdoor::settings::Env<'_>,
+    ) -> Result<Self> {
+        let listen_text = args
+            .listen
+            .clone()
+            .or_else(|| env(ENV_MCP_ADDR).map(|a| if a.starts_with(':') { format!("0.0.0.0{a}") } else { a }))
+            .or(file.server.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
             Error::invalid("server.listen", format!("`{listen_text}` is not an address like 127.0.0.1:8080"))
         })?;
@@ -110,7 +137,15 @@ impl Config {
         }
         let insecure_no_auth = args.insecure_no_auth || file.server.insecure_no_auth.unwrap_or(false);
         let transport = args.transport.or(file.server.transport).unwrap_or(Transport::Stdio);
-        if transport == Transport::Http && !listen.ip().is_loopback() && !insecure_no_auth {
+        let sections = crate::frontdoor::settings::Sections {
+            auth: file.auth,
+            ratelimit: file.ratelimit,
+            audit: file.audit,
+            admin: file.admin,
+        };
+        let frontdoor =
+            crate::frontdoor::settings::FrontDoorConfig::build(sections, env, args.admin_listen.as_deref())?;
+        if transport == Transport::Http && !listen.ip().is_loopback() && !insecure_no_auth && !frontdoor.auth_enabled {
             return Err(Error::invalid(
                 "server.listen",
                 format!(
@@ -154,6 +189,7 @@ impl Config {
             tenant,
             components,
             kubernetes: file.kubernetes,
+            frontdoor,
         })
     }
 }
@@ -164,7 +200,7 @@ pub fn read_file(path: &Path) -> Result<ConfigFile> {
     parse_toml(&text, &path.display().to_string())
 }
 
-fn resolve_secret(value: &str) -> std::result::Result<String, String> {
+pub(crate) fn resolve_secret(value: &str) -> std::result::Result<String, String> {
     if let Some(var) = value.strip_prefix("env:") {
         return std::env::var(var).map_err(|_| format!("environment variable {var} is not set"));
     }

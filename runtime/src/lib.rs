@@ -5,6 +5,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod frontdoor;
 pub mod host;
 pub mod inspect;
 pub mod kube;

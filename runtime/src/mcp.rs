@@ -4,8 +4,10 @@
 //! only here.
 
 use crate::cache::ResultCache;
+use crate::frontdoor::FrontDoor;
+use crate::frontdoor::calls::{self, CallScope};
 use crate::host::progress::ProgressUpdate;
-use crate::sandbox::{CallError, CallMeta, CallOutput, Registry, Sandbox, ToolInfo};
+use crate::sandbox::{CallError, CallMeta, CallOutput, CallStats, Registry, Sandbox, ToolInfo};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
     PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities, ServerConfig, Tool,
@@ -27,12 +29,35 @@ pub struct McpCore {
     pub read_only: bool,
     cache: ResultCache,
     tools: Vec<Tool>,
+    /// Authorization, audit and call metrics (see `frontdoor`).
+    pub frontdoor: Arc<FrontDoor>,
 }
 
 impl McpCore {
     pub fn new(sandbox: Sandbox, registry: Registry, tenant: String, read_only: bool) -> Self {
         let tools = registry.tools().filter(|t| !read_only || t.annotations.read_only).map(to_mcp_tool).collect();
-        Self { sandbox, registry, tenant, read_only, cache: ResultCache::default(), tools }
+        let frontdoor = Arc::new(FrontDoor { default_tenant: tenant.clone(), ..FrontDoor::default() });
+        Self { sandbox, registry, tenant, read_only, cache: ResultCache::default(), tools, frontdoor }
+    }
+
+    /// Use this front door's authorization and audit for tool calls.
+    pub fn with_frontdoor(mut self, frontdoor: Arc<FrontDoor>) -> Self {
+        self.frontdoor = frontdoor;
+        self
+    }
+
+    /// Tools `identity` may see (all of them over stdio).
+    fn visible_tools(&self, identity: Option<&crate::frontdoor::Identity>) -> Vec<Tool> {
+        self.tools
+            .iter()
+            .filter(|t| match self.registry.lookup(&t.name) {
+                Some((c, info)) => {
+                    calls::allows(&self.frontdoor, identity, &c.name, &t.name, info.annotations.read_only)
+                }
+                None => false,
+            })
+            .cloned()
+            .collect()
     }
 }
 
@@ -87,9 +112,10 @@ impl ServerHandler for McpHandler {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.core.tools.clone()))
+        let identity = calls::identity_of(&context);
+        Ok(ListToolsResult::with_all_items(self.core.visible_tools(identity.as_ref())))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -110,8 +136,20 @@ impl ServerHandler for McpHandler {
             return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
         }
         let arguments = request.arguments.unwrap_or_default();
-        let meta =
-            CallMeta { tenant_id: self.core.tenant.clone(), request_id: request_id_text(&context), caller: None };
+        let identity = calls::identity_of(&context);
+        let request_id = request_id_text(&context);
+        let scope =
+            CallScope::begin(&self.core.frontdoor, identity.as_ref(), &component.name, &name, &request_id, &arguments);
+        if !calls::allows(&self.core.frontdoor, identity.as_ref(), &component.name, &name, tool.annotations.read_only) {
+            tracing::info!(tool = %name, subject = identity.as_ref().map(|i| i.subject.as_str()), "tool call denied");
+            scope.finish("denied", None, CallStats::default()).await;
+            return Err(calls::forbidden(&name));
+        }
+        let meta = CallMeta {
+            tenant_id: identity.as_ref().map_or_else(|| self.core.tenant.clone(), |i| i.tenant.clone()),
+            request_id,
+            caller: identity.as_ref().filter(|i| i.is_authenticated()).map(|i| i.subject.clone()),
+        };
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
         let cache_key = ttl.map(|_| {
             let generation = component.generation.load(Ordering::Acquire);
@@ -121,13 +159,21 @@ impl ServerHandler for McpHandler {
             && let Some(hit) = self.core.cache.get(key).await
         {
             tracing::info!(tool = %name, "tool call served from cache");
+            crate::frontdoor::metrics::get().cache.with_label_values(&["hit"]).inc();
+            scope.finish(if hit.is_error { "tool_error" } else { "cached" }, None, CallStats::default()).await;
             return Ok(to_result(hit).into());
+        }
+        if cache_key.is_some() {
+            crate::frontdoor::metrics::get().cache.with_label_values(&["miss"]).inc();
         }
         let arguments = serde_json::Value::Object(arguments).to_string();
         let (sink, forwarder) = progress_forwarder(context.meta.get_progress_token(), &context);
         let started = Instant::now();
-        let outcome =
-            self.core.sandbox.call(component, &tool.local_name, arguments, meta, sink, context.ct.clone()).await;
+        let (outcome, stats) = self
+            .core
+            .sandbox
+            .call_measured(component, &tool.local_name, arguments, meta, sink, context.ct.clone())
+            .await;
         if let Some(task) = forwarder {
             // The sender was dropped with the store: the forwarder drains and ends.
             let _ = task.await;
@@ -142,11 +188,16 @@ impl ServerHandler for McpHandler {
                 if !tool.annotations.read_only {
                     component.generation.fetch_add(1, Ordering::AcqRel);
                 }
+                scope.finish(if out.is_error { "tool_error" } else { "ok" }, None, stats).await;
                 Ok(to_result(out).into())
             }
-            Err(e) if e.is_protocol_error() => Err(ErrorData::invalid_params(e.to_string(), None)),
+            Err(e) if e.is_protocol_error() => {
+                scope.finish("error", Some(&e), stats).await;
+                Err(ErrorData::invalid_params(e.to_string(), None))
+            }
             Err(e) => {
                 tracing::warn!(tool = %name, elapsed_ms, "tool call failed: {e}");
+                scope.finish("error", Some(&e), stats).await;
                 Ok(error_result(&e).into())
             }
         }

@@ -3,6 +3,8 @@
 use crate::cli::Transport;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::frontdoor::FrontDoor;
+use crate::frontdoor::admin::Readiness;
 use crate::mcp::{McpCore, McpHandler};
 use crate::sandbox::{Registry, Sandbox};
 use axum::serve::ListenerExt;
@@ -11,6 +13,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -26,27 +29,57 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");
     }
-    Ok(Arc::new(McpCore::new(sandbox, registry, config.tenant.clone(), config.read_only)))
+    let frontdoor = FrontDoor::new(&config.frontdoor, &config.tenant, &config.allowed_origins)?;
+    Ok(Arc::new(
+        McpCore::new(sandbox, registry, config.tenant.clone(), config.read_only).with_frontdoor(Arc::new(frontdoor)),
+    ))
 }
 
 /// Run the configured transport until the client disconnects (stdio) or a
 /// shutdown signal arrives (HTTP).
 pub async fn serve(config: Config) -> Result<()> {
+    if config.transport == Transport::Stdio {
+        return serve_stdio(build_core(&config).await?).await;
+    }
+    // The admin listener comes up first, so /readyz can say "loading".
+    let readiness = Arc::new(Readiness::default());
+    if let Some(addr) = config.frontdoor.admin_listen {
+        let listener = TcpListener::bind(addr).await.map_err(|e| Error::Io(format!("bind admin.listen {addr}"), e))?;
+        tracing::info!(%addr, "admin listener: /metrics /healthz /readyz");
+        let app = crate::frontdoor::admin::router(readiness.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("admin listener: {e}");
+            }
+        });
+    }
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|e| Error::Io(format!("bind {}", config.listen), e))?;
     let core = build_core(&config).await?;
-    match config.transport {
-        Transport::Stdio => serve_stdio(core).await,
-        Transport::Http => {
-            let listener =
-                TcpListener::bind(config.listen).await.map_err(|e| Error::Io(format!("bind {}", config.listen), e))?;
-            let shutdown = CancellationToken::new();
-            let signal = shutdown.clone();
-            tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                signal.cancel();
-            });
-            serve_http(core, &config, listener, shutdown).await
+    readiness.set(core.clone());
+    let shutdown = CancellationToken::new();
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested: no new connections, finishing calls in flight");
+        signal.cancel();
+    });
+    serve_http(core, &config, listener, shutdown).await
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
         }
     }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn serve_stdio(core: Arc<McpCore>) -> Result<()> {
@@ -59,8 +92,10 @@ async fn serve_stdio(core: Arc<McpCore>) -> Result<()> {
     Ok(())
 }
 
-/// The HTTP router: MCP at `/mcp`, liveness at `/healthz`.
+/// The HTTP router: MCP at `/mcp` behind the front door, liveness at
+/// `/healthz`, protected resource metadata under `/.well-known/`.
 pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) -> axum::Router {
+    let frontdoor = core.frontdoor.clone();
     let mut http_config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(config.allowed_hosts.clone())
         .with_cancellation_token(shutdown);
@@ -72,7 +107,9 @@ pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) 
         Arc::new(LocalSessionManager::default()),
         http_config,
     );
-    axum::Router::new().nest_service("/mcp", service).route("/healthz", axum::routing::get(|| async { "ok" }))
+    let protected = axum::Router::new().nest_service("/mcp", service);
+    let public = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    crate::frontdoor::http::assemble(protected, public, frontdoor)
 }
 
 /// Serve HTTP on `listener` until `shutdown` is cancelled.
@@ -83,17 +120,44 @@ pub async fn serve_http(
     shutdown: CancellationToken,
 ) -> Result<()> {
     let addr: SocketAddr = listener.local_addr().map_err(|e| Error::Io("listener".into(), e))?;
-    if !addr.ip().is_loopback() {
-        tracing::warn!(%addr, "serving without authentication on a non-loopback address");
+    if !addr.ip().is_loopback() && !config.frontdoor.auth_enabled {
+        tracing::warn!(
+            %addr,
+            "INSECURE: serving WITHOUT AUTHENTICATION on a non-loopback address (--insecure-no-auth); \
+             anyone who can reach this address can call every tool"
+        );
     }
-    tracing::info!(%addr, "serving MCP over streamable HTTP at /mcp");
-    let app = router(core, config, shutdown.clone());
+    tracing::info!(%addr, auth = config.frontdoor.auth_enabled, "serving MCP over streamable HTTP at /mcp");
+    let frontdoor = core.frontdoor.clone();
+    // MCP sessions end only after calls in flight finished (or the grace period passed).
+    let sessions = CancellationToken::new();
+    let app = router(core, config, sessions.clone());
     // Small JSON-RPC answers must not wait for Nagle's algorithm / delayed ACKs.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled_owned().await })
-        .await
-        .map_err(|e| Error::Transport(format!("http: {e}")))
+    let stopping = shutdown.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move { stopping.cancelled_owned().await });
+    let server = tokio::spawn(async move { server.await });
+    shutdown.cancelled().await;
+    let deadline = tokio::time::Instant::now() + config.frontdoor.shutdown_grace;
+    while frontdoor.in_flight.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(SHUTDOWN_POLL).await;
+    }
+    sessions.cancel();
+    let result = match tokio::time::timeout_at(deadline + SHUTDOWN_POLL * 20, server).await {
+        Ok(Ok(r)) => r.map_err(|e| Error::Transport(format!("http: {e}"))),
+        Ok(Err(e)) => Err(Error::Transport(format!("http server task: {e}"))),
+        Err(_) => {
+            tracing::warn!("connections still open after the grace period; closing");
+            Ok(())
+        }
+    };
+    if let Some(audit) = &frontdoor.audit {
+        audit.flush();
+    }
+    result
 }
+
+/// How often shutdown checks whether calls in flight have finished.
+const SHUTDOWN_POLL: std::time::Duration = std::time::Duration::from_millis(50);

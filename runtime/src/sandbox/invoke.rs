@@ -14,7 +14,7 @@ use crate::host::log::LogState;
 use crate::host::progress::{ProgressState, ProgressUpdate};
 use crate::policy::Limits;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use wasmtime::{Store, Trap};
@@ -36,6 +36,15 @@ pub struct CallMeta {
     pub tenant_id: String,
     pub request_id: String,
     pub caller: Option<String>,
+}
+
+/// What a call cost, for metrics and the audit log.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallStats {
+    /// Fuel units the guest consumed (0 when it never ran).
+    pub fuel_used: u64,
+    /// Time to instantiate the component, when it was instantiated.
+    pub instantiation: Option<Duration>,
 }
 
 /// A successful tool result, with secrets already redacted.
@@ -91,6 +100,35 @@ impl Sandbox {
         progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
         cancel: CancellationToken,
     ) -> Result<CallOutput, CallError> {
+        self.call_measured(component, tool, arguments, meta, progress, cancel).await.0
+    }
+
+    /// [`Sandbox::call`], also reporting what the call cost.
+    pub async fn call_measured(
+        &self,
+        component: &LoadedComponent,
+        tool: &str,
+        arguments: String,
+        meta: CallMeta,
+        progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
+        cancel: CancellationToken,
+    ) -> (Result<CallOutput, CallError>, CallStats) {
+        let mut stats = CallStats::default();
+        let result = self.run_call(component, tool, arguments, meta, progress, cancel, &mut stats).await;
+        (result, stats)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_call(
+        &self,
+        component: &LoadedComponent,
+        tool: &str,
+        arguments: String,
+        meta: CallMeta,
+        progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
+        cancel: CancellationToken,
+        stats: &mut CallStats,
+    ) -> Result<CallOutput, CallError> {
         let _permit = tokio::time::timeout(ADMISSION_WAIT, self.in_flight.clone().acquire_owned())
             .await
             .map_err(|_| CallError::Busy(self.max_in_flight))?
@@ -103,9 +141,12 @@ impl Sandbox {
             caller: meta.caller,
             deadline_ms: limits.timeout.as_millis() as u64,
         };
+        let mut instantiation = None;
         let outcome = {
             let run = async {
+                let started = Instant::now();
                 let instance = component.pre.instantiate_async(&mut store).await?;
+                instantiation = Some(started.elapsed());
                 instance.k8s_mcp_tools_tools().call_call_tool(&mut store, tool, &arguments, &context).await
             };
             tokio::select! {
@@ -116,6 +157,8 @@ impl Sandbox {
                 }
             }
         };
+        stats.instantiation = instantiation;
+        stats.fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let outcome = match outcome {
             Ok(Ok(result)) => result,
             Ok(Err(err)) => return Err(classify_trap(err, &store, limits)),

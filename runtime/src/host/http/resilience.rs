@@ -36,6 +36,13 @@ impl Breakers {
         }
     }
 
+    /// Every origin seen, and whether its breaker is open now (for metrics).
+    pub fn states(&self) -> Vec<(String, bool)> {
+        let map = self.by_origin.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        map.iter().map(|(origin, b)| (origin.clone(), b.open_until.is_some_and(|u| u > now))).collect()
+    }
+
     pub fn record(&self, origin: &str, ok: bool, threshold: u32, cooldown: Duration) {
         let mut map = self.by_origin.lock().unwrap_or_else(|e| e.into_inner());
         let b = map.entry(origin.to_string()).or_default();

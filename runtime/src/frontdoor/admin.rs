@@ -1,0 +1,50 @@
+//! The admin listener: Prometheus `/metrics`, `/healthz` (alive) and
+//! `/readyz` (components loaded). Separate from the MCP listener so it can
+//! stay on loopback or an internal network.
+
+use super::metrics;
+use crate::mcp::McpCore;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::{Arc, OnceLock};
+
+/// Set once the components are loaded; until then `/readyz` answers 503.
+#[derive(Default)]
+pub struct Readiness {
+    core: OnceLock<Arc<McpCore>>,
+}
+
+impl Readiness {
+    pub fn set(&self, core: Arc<McpCore>) {
+        let _ = self.core.set(core);
+    }
+}
+
+pub fn router(ready: Arc<Readiness>) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(scrape))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz))
+        .with_state(ready)
+}
+
+async fn readyz(State(ready): State<Arc<Readiness>>) -> Response {
+    match ready.core.get() {
+        Some(core) => format!("ready: {} components\n", core.registry.components().len()).into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "loading components\n").into_response(),
+    }
+}
+
+async fn scrape(State(ready): State<Arc<Readiness>>) -> Response {
+    if let Some(core) = ready.core.get() {
+        let gauge = &metrics::get().breaker_open;
+        for c in core.registry.components().iter() {
+            for (origin, open) in c.breakers.states() {
+                gauge.with_label_values(&[&*c.name, origin.as_str()]).set(i64::from(open));
+            }
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], metrics::render()).into_response()
+}
