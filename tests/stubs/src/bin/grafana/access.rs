@@ -135,7 +135,9 @@ pub async fn assignments(State(db): State<Shared>, Path(uid): Path<String>) -> R
         return err(404, "Role not found");
     }
     let (users, teams) = match uid.as_str() {
-        "fixed_dashboards_reader" => (json!([{ "userId": 2, "login": "viewer", "global": false }]), json!([{ "teamId": 2 }])),
+        "fixed_dashboards_reader" => {
+            (json!([{ "userId": 2, "login": "viewer", "global": false }]), json!([{ "teamId": 2 }]))
+        }
         "custom_oncall" => (json!([]), json!([{ "teamId": 1 }])),
         _ => (json!([]), json!([])),
     };
@@ -184,7 +186,7 @@ pub async fn permissions(State(db): State<Shared>, Path((resource, uid)): Path<(
         "dashboards" => db.dashboards.contains_key(&uid),
         "folders" => db.folders.contains_key(&uid),
         "datasources" => db.datasources.iter().any(|(d, _)| d["uid"] == json!(uid)),
-        "teams" => db.teams.iter().any(|t| t["id"].to_string() == uid),
+        "teams" => db.teams.iter().any(|t| t["id"].as_i64().is_some_and(|id| id.to_string() == uid)),
         _ => return err(404, "Not found"),
     };
     if !exists {

@@ -14,9 +14,10 @@ use crate::util::*;
 const STATES: [&str; 4] = ["NoData", "Alerting", "OK", "KeepLast"];
 const ERR_STATES: [&str; 4] = ["Error", "Alerting", "OK", "KeepLast"];
 
-/// The provisioning API's validation of a ProvisionedAlertRule.
-fn validate(db: &Db, r: &Value) -> Result<(), Response> {
-    let bad = |m: &str| Err(err(400, &format!("invalid alert rule: {m}")));
+/// The provisioning API's validation of a ProvisionedAlertRule; the error
+/// is the 400 message.
+fn validate(db: &Db, r: &Value) -> Result<(), String> {
+    let bad = |m: &str| Err(format!("invalid alert rule: {m}"));
     for k in ["title", "ruleGroup", "folderUID", "condition", "for", "noDataState", "execErrState"] {
         if r[k].as_str().is_none_or(str::is_empty) {
             return bad(&format!("{k} is required"));
@@ -34,13 +35,15 @@ fn validate(db: &Db, r: &Value) -> Result<(), Response> {
     if !ERR_STATES.contains(&r["execErrState"].as_str().unwrap_or("")) {
         return bad("invalid execErrState");
     }
-    let Some(data) = r["data"].as_array().filter(|d| !d.is_empty()) else { return bad("no queries or expressions are found") };
+    let Some(data) = r["data"].as_array().filter(|d| !d.is_empty()) else {
+        return bad("no queries or expressions are found");
+    };
     let cond = r["condition"].as_str().unwrap_or("");
     if !data.iter().any(|q| q["refId"] == json!(cond)) {
         return bad(&format!("condition {cond} does not exist, must be one of the refIds of the data"));
     }
     if !db.folders.contains_key(r["folderUID"].as_str().unwrap_or("")) {
-        return Err(err(400, "folder does not exist"));
+        return Err("folder does not exist".into());
     }
     Ok(())
 }
@@ -65,11 +68,11 @@ fn provenance(headers: &HeaderMap) -> &'static str {
 pub async fn create(State(db): State<Shared>, headers: HeaderMap, raw: Bytes) -> Response {
     let mut rule = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
-    if let Err(r) = validate(&db, &rule) {
-        return r;
+    if let Err(m) = validate(&db, &rule) {
+        return err(400, &m);
     }
     let id = db.id();
     let uid = rule["uid"].as_str().filter(|u| !u.is_empty()).map_or_else(|| new_uid(id), str::to_string);
@@ -80,7 +83,8 @@ pub async fn create(State(db): State<Shared>, headers: HeaderMap, raw: Bytes) ->
     rule["id"] = json!(id);
     rule["updated"] = json!(now());
     rule["provenance"] = json!(provenance(&headers));
-    let key = (rule["folderUID"].as_str().unwrap_or("").to_string(), rule["ruleGroup"].as_str().unwrap_or("").to_string());
+    let key =
+        (rule["folderUID"].as_str().unwrap_or("").to_string(), rule["ruleGroup"].as_str().unwrap_or("").to_string());
     db.groups.entry(key).or_insert(60);
     db.rules.insert(uid, rule.clone());
     status(201, rule)
@@ -90,18 +94,19 @@ pub async fn create(State(db): State<Shared>, headers: HeaderMap, raw: Bytes) ->
 pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, headers: HeaderMap, raw: Bytes) -> Response {
     let mut rule = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let Some(old) = db.rules.get(&uid).cloned() else { return empty(404) };
-    if let Err(r) = validate(&db, &rule) {
-        return r;
+    if let Err(m) = validate(&db, &rule) {
+        return err(400, &m);
     }
     rule["uid"] = json!(uid);
     rule["id"] = old["id"].clone();
     rule["updated"] = json!(now());
     rule["provenance"] = json!(provenance(&headers));
-    let key = (rule["folderUID"].as_str().unwrap_or("").to_string(), rule["ruleGroup"].as_str().unwrap_or("").to_string());
+    let key =
+        (rule["folderUID"].as_str().unwrap_or("").to_string(), rule["ruleGroup"].as_str().unwrap_or("").to_string());
     db.groups.entry(key).or_insert(60);
     db.rules.insert(uid, rule.clone());
     ok(rule)
@@ -131,10 +136,14 @@ pub async fn get_group(State(db): State<Shared>, Path((folder, group)): Path<(St
 
 /// HTTP API > Alerting provisioning > Create or update a rule group (the
 /// interval must be a positive multiple of the 10 s base interval).
-pub async fn put_group(State(db): State<Shared>, Path((folder, group)): Path<(String, String)>, raw: Bytes) -> Response {
+pub async fn put_group(
+    State(db): State<Shared>,
+    Path((folder, group)): Path<(String, String)>,
+    raw: Bytes,
+) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let interval = body["interval"].as_i64().unwrap_or(0);

@@ -50,7 +50,7 @@ pub async fn list(State(db): State<Shared>, Query(q): Query<Pairs>) -> Response 
 pub async fn create(State(db): State<Shared>, Extension(caller): Extension<Caller>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if body["text"].as_str().is_none_or(str::is_empty) {
         return err(400, "Failed to save annotation");
@@ -80,7 +80,7 @@ pub async fn create(State(db): State<Shared>, Extension(caller): Extension<Calle
 pub async fn graphite(State(db): State<Shared>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(what) = body["what"].as_str().filter(|w| !w.is_empty()) else {
         return err(400, "Failed to save Graphite annotation");
@@ -121,7 +121,7 @@ pub async fn patch(State(db): State<Shared>, Path(id): Path<String>, raw: Bytes)
 async fn change(db: Shared, id: String, raw: Bytes, replace: bool) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let Some(a) = id_of(&id).and_then(|id| db.annotations.get_mut(&id)) else {
@@ -162,6 +162,7 @@ pub async fn tags(State(db): State<Shared>, Query(q): Query<Pairs>) -> Response 
             *counts.entry(t).or_default() += 1;
         }
     }
-    let tags: Vec<Value> = counts.into_iter().take(limit).map(|(tag, count)| json!({ "tag": tag, "count": count })).collect();
+    let tags: Vec<Value> =
+        counts.into_iter().take(limit).map(|(tag, count)| json!({ "tag": tag, "count": count })).collect();
     ok(json!({ "result": { "tags": tags } }))
 }

@@ -101,7 +101,7 @@ fn saved(db: &Db, uid: &str) -> Value {
 pub async fn save(State(db): State<Shared>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let Some(mut model) = body.get("dashboard").filter(|d| d.is_object()).cloned() else {
@@ -160,7 +160,8 @@ pub async fn versions(State(db): State<Shared>, Path(uid): Path<String>, Query(q
     let Some(d) = db.dashboards.get(&uid) else { return err(404, "Dashboard not found") };
     let start = num(&q, "start").unwrap_or(0).max(0) as usize;
     let limit = num(&q, "limit").filter(|l| *l > 0).unwrap_or(i64::MAX) as usize;
-    let rows: Vec<Value> = d.versions.iter().rev().skip(start).take(limit).map(|v| version_row(d.id, &uid, v)).collect();
+    let rows: Vec<Value> =
+        d.versions.iter().rev().skip(start).take(limit).map(|v| version_row(d.id, &uid, v)).collect();
     ok(json!({ "continueToken": "", "versions": rows }))
 }
 
@@ -180,7 +181,7 @@ pub async fn version(State(db): State<Shared>, Path((uid, n)): Path<(String, Str
 pub async fn restore(State(db): State<Shared>, Path(uid): Path<String>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let Some(d) = db.dashboards.get(&uid) else { return err(404, "Dashboard not found") };

@@ -19,7 +19,7 @@ fn detail(ds: &Value, secure: &[String]) -> Value {
     d
 }
 
-fn find<'a>(db: &'a Db, f: impl Fn(&Value) -> bool) -> Option<&'a (Value, Vec<String>)> {
+fn find(db: &Db, f: impl Fn(&Value) -> bool) -> Option<&(Value, Vec<String>)> {
     db.datasources.iter().find(|(d, _)| f(d))
 }
 
@@ -62,7 +62,9 @@ pub async fn get_name(State(db): State<Shared>, Path(name): Path<String>) -> Res
 
 /// Apply a create/update body; secrets go to the write-only secure fields.
 fn apply(d: &mut Value, secure: &mut Vec<String>, body: &Value) {
-    for k in ["name", "type", "url", "access", "user", "database", "basicAuth", "basicAuthUser", "isDefault", "jsonData"] {
+    for k in
+        ["name", "type", "url", "access", "user", "database", "basicAuth", "basicAuthUser", "isDefault", "jsonData"]
+    {
         if let Some(v) = body.get(k).filter(|v| !v.is_null()) {
             d[k] = v.clone();
         }
@@ -79,7 +81,7 @@ fn apply(d: &mut Value, secure: &mut Vec<String>, body: &Value) {
 pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let name = body["name"].as_str().unwrap_or("").to_string();
@@ -104,7 +106,7 @@ pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
 pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let name = body["name"].as_str().unwrap_or("").to_string();
@@ -147,7 +149,7 @@ pub async fn health(State(db): State<Shared>, Path(uid): Path<String>) -> Respon
 pub async fn query(State(db): State<Shared>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let db = db.lock().expect("state");
     let Some(queries) = body["queries"].as_array().filter(|q| !q.is_empty()) else {

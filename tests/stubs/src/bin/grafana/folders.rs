@@ -41,7 +41,7 @@ pub async fn get_one(State(db): State<Shared>, Path(uid): Path<String>) -> Respo
 pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let title = body["title"].as_str().unwrap_or("").trim().to_string();
@@ -75,7 +75,7 @@ pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
 pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, raw: Bytes) -> Response {
     let body = match body(&raw) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = db.lock().expect("state");
     let Some(folder) = db.folders.get_mut(&uid) else { return err_status(404, "Folder not found", "not-found") };

@@ -177,7 +177,11 @@ impl Db {
                     "avatarUrl": "/avatar/0", "isAdmin": admin, "isDisabled": false, "lastSeenAt": now(),
                     "lastSeenAtAge": "1m", "authLabels": [] })
         };
-        db.users = vec![user(1, "admin", "Administrator", true), user(2, "viewer", "Vera Viewer", false), user(3, "editor", "Ed Editor", false)];
+        db.users = vec![
+            user(1, "admin", "Administrator", true),
+            user(2, "viewer", "Vera Viewer", false),
+            user(3, "editor", "Ed Editor", false),
+        ];
         db.teams = vec![
             json!({ "id": 1, "uid": "team-sre", "orgId": 1, "name": "SRE", "email": "sre@example.com", "avatarUrl": "/avatar/1", "memberCount": 2, "permission": 0 }),
             json!({ "id": 2, "uid": "team-dev", "orgId": 1, "name": "Developers", "email": "dev@example.com", "avatarUrl": "/avatar/2", "memberCount": 1, "permission": 0 }),
@@ -190,7 +194,12 @@ impl Db {
         };
         db.roles = vec![
             role("fixed_dashboards_reader", "fixed:dashboards:reader", "Dashboards", &["dashboards:read"]),
-            role("fixed_dashboards_writer", "fixed:dashboards:writer", "Dashboards", &["dashboards:read", "dashboards:write", "dashboards:delete"]),
+            role(
+                "fixed_dashboards_writer",
+                "fixed:dashboards:writer",
+                "Dashboards",
+                &["dashboards:read", "dashboards:write", "dashboards:delete"],
+            ),
             role("custom_oncall", "custom:oncall", "Custom", &["alert.rules:read", "alert.silences:create"]),
         ];
         db.orgs = vec![

@@ -32,8 +32,8 @@ pub fn empty(code: u16) -> Response {
 }
 
 /// The JSON request body, or Grafana's 400 for unparseable input.
-pub fn body(bytes: &Bytes) -> Result<Value, Response> {
-    serde_json::from_slice(bytes).map_err(|_| err(400, "bad request data"))
+pub fn body(bytes: &Bytes) -> Result<Value, Box<Response>> {
+    serde_json::from_slice(bytes).map_err(|_| Box::new(err(400, "bad request data")))
 }
 
 pub fn first<'a>(q: &'a Pairs, key: &str) -> Option<&'a str> {
