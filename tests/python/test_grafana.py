@@ -453,6 +453,10 @@ async def test_unconfigured_and_unreachable_backend(runtime_bin, grafana_compone
     async with stdio_client(runtime_bin, grafana_components, env=base_env()) as client:
         r = await client.call_tool("grafana_dashboards", {})
     assert r.is_error and "grafana is not configured" in text_of(r) and "MCP_GRAFANA_URL" in text_of(r)
+    disabled = base_env(MCP_GRAFANA_URL="http://127.0.0.1:9", MCP_GRAFANA_ENABLED="false")
+    async with stdio_client(runtime_bin, grafana_components, env=disabled) as client:
+        r = await client.call_tool("grafana_dashboards", {})
+    assert r.is_error and "grafana is disabled" in text_of(r)
     port = free_port()  # nothing listens here
     env = base_env(MCP_GRAFANA_URL=f"http://127.0.0.1:{port}", MCP_GRAFANA_API_KEY=TOKEN)
     async with stdio_client(runtime_bin, grafana_components, env=env) as client:

@@ -23,6 +23,13 @@ pub struct Grafana {
 
 impl Grafana {
     pub fn new(ctx: &Context) -> Result<Self, ToolError> {
+        if let Some(enabled) = ctx.setting("enabled")
+            && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+        {
+            return Err(ToolError::denied(
+                "grafana is disabled (MCP_GRAFANA_ENABLED or components.grafana.settings.enabled)",
+            ));
+        }
         let backend = Backend::from_context(ctx, "grafana", "url", HINT)?;
         let org_id = ctx.setting("org_id").map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         if let Some(org) = &org_id
