@@ -434,6 +434,22 @@ async def test_basic_auth_and_org_header(gf, stub):
         rec.assert_no_secrets(PASSWORD)
 
 
+async def test_config_file_settings_and_secrets(runtime_bin, grafana_components, stub, tmp_path):
+    """The config-file route: settings.url and a secret taken from the environment."""
+    cfg = tmp_path / "grafana.toml"
+    cfg.write_text(
+        "[components.grafana]\n"
+        f'settings = {{ url = "{stub}", org_id = "2" }}\n'
+        'secrets = { bearer_token = "env:GRAFANA_TEST_TOKEN" }\n'
+    )
+    env = base_env(GRAFANA_TEST_TOKEN=TOKEN)
+    async with stdio_client(runtime_bin, grafana_components, "--config", str(cfg), env=env) as client:
+        rec = Recorder(client)
+        user = await rec.ok("current_user", {})
+        assert user["login"] == "sa-mcp" and user["orgId"] == 2
+        rec.assert_no_secrets(TOKEN)
+
+
 async def test_bad_credentials_are_a_clear_401(gf, stub):
     wrong = "wrong-token-value"
     async with gf(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=wrong) as client:
