@@ -14,6 +14,7 @@
 #![allow(clippy::result_large_err)]
 
 mod alerting;
+mod connectors;
 mod data_views;
 mod logs;
 mod saved_objects;
@@ -124,7 +125,7 @@ fn app(store: Shared) -> Router {
         .into_iter()
         .chain(data_views::routes())
         .chain(alerting::rule_routes())
-        .chain(alerting::connector_routes())
+        .chain(connectors::routes())
     {
         r = both(r, path, route);
     }
