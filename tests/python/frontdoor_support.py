@@ -1,0 +1,176 @@
+"""Helpers for the front-door tests: a utilities-only components directory,
+servers started with a config file and an admin listener, JWT minting and
+MCP clients that send credentials."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx2 as httpx
+import jwt
+from mcp import Client
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from conftest import COMPONENTS, free_port
+
+JWT_SECRET = "front-door-test-secret-0123456789abcdef"
+ISSUER = "https://issuer.test"
+KEYS = {"ops": "ops-key-Zm9vYmFy", "clock": "clock-key-YmF6cXV4", "expired": "expired-key-cXV1eA"}
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+}
+ACCEPT = {"Accept": "application/json, text/event-stream"}
+
+
+def sha256(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def utilities_only(tmp: Path) -> Path:
+    d = tmp / "components"
+    d.mkdir()
+    for name in ("utilities.wasm", "utilities.policy.toml"):
+        shutil.copy(COMPONENTS / "utilities" / name, d / name)
+    return d
+
+
+def auth_config(port: int, audit: Path, extra: str = "") -> str:
+    return f"""
+[auth]
+resource = "http://127.0.0.1:{port}/mcp"
+
+[[auth.api_keys]]
+name = "ops"
+hash = "{sha256(KEYS['ops'])}"
+subject = "ops-user"
+tenant = "team-a"
+roles = ["ops"]
+
+[[auth.api_keys]]
+name = "clock"
+hash = "{sha256(KEYS['clock'])}"
+subject = "clock-user"
+roles = ["clock"]
+
+[[auth.api_keys]]
+name = "expired"
+hash = "{sha256(KEYS['expired'])}"
+roles = ["ops"]
+expires = "2001-01-01T00:00:00Z"
+
+[auth.jwt]
+secret = "{JWT_SECRET}"
+issuer = "{ISSUER}"
+
+[auth.roles.ops]
+services = ["utilities"]
+
+[auth.roles.clock]
+tools = ["utilities_get_time", "utilities_get_date"]
+
+[audit]
+path = "{audit}"
+fsync = "always"
+{extra}
+"""
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode()}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} not ready after {timeout}s")
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, base: str, admin: str):
+        self.proc, self.base, self.admin = proc, base, admin
+
+
+@contextlib.contextmanager
+def serve(runtime: Path, components: Path, config: str | None, tmp: Path, *extra: str, port: int | None = None,
+          env: dict | None = None, listen_host: str = "127.0.0.1"):
+    port = port or free_port()
+    admin_port = free_port()
+    args = [str(runtime), "serve", "--components", str(components), "--transport", "http",
+            "--admin-listen", f"127.0.0.1:{admin_port}", "--cache-dir", str(tmp.parent / "wasm-cache")]
+    if env is None or "MCP_ADDR" not in env:
+        args += ["--listen", f"{listen_host}:{port}"]
+    if config is not None:
+        path = tmp / f"config-{port}.toml"
+        path.write_text(config)
+        args += ["--config", str(path)]
+    proc = subprocess.Popen([*args, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+        yield Server(proc, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def mint(claims: dict, key=JWT_SECRET, algorithm: str = "HS256", headers: dict | None = None) -> str:
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+
+def claims(base: str, **overrides) -> dict:
+    now = int(time.time())
+    c = {"sub": "jwt-user", "iss": ISSUER, "aud": f"{base}/mcp", "exp": now + 300, "iat": now, "roles": ["ops"]}
+    c.update(overrides)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+@asynccontextmanager
+async def client(base: str, headers: dict[str, str]):
+    http = create_mcp_http_client(headers=headers)
+    async with http:
+        async with Client(streamable_http_client(f"{base}/mcp", http_client=http), mode="legacy") as c:
+            yield c
+
+
+@asynccontextmanager
+async def legacy_sse_client(base: str, headers: dict[str, str]):
+    async with Client(sse_client(f"{base}/sse", headers=headers), mode="legacy") as c:
+        yield c
+
+
+def raw_post(base: str, headers: dict[str, str] | None = None, body: dict | None = None) -> httpx.Response:
+    return httpx.post(f"{base}/mcp", json=body or INIT, headers={**ACCEPT, **(headers or {})}, timeout=10)
+
+
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05):
+    """Call `predicate` until it returns a truthy value or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(interval)

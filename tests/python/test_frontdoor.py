@@ -1,0 +1,182 @@
+"""The front door end to end: authentication (API keys, verified JWTs),
+roles, Origin checks, the audit log and its durability, metrics, and the
+start-up safety check — driven by the Python MCP client over HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+
+import pytest
+from mcp.shared.exceptions import MCPError
+from prometheus_client.parser import text_string_to_metric_families
+
+from frontdoor_support import (
+    KEYS,
+    auth_config,
+    claims,
+    client,
+    mint,
+    raw_post,
+    serve,
+    utilities_only,
+)
+from helpers import text_of
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def components(tmp_path_factory):
+    return utilities_only(tmp_path_factory.mktemp("frontdoor"))
+
+
+@pytest.fixture(scope="module")
+def server(runtime_bin, components, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("frontdoor-server")
+    from conftest import free_port
+
+    port = free_port()
+    audit = tmp / "audit.log"
+    with serve(runtime_bin, components, auth_config(port, audit), tmp, port=port) as s:
+        s.audit = audit
+        yield s
+
+
+def audit_lines(server) -> list[dict]:
+    return [json.loads(line) for line in server.audit.read_text().splitlines()]
+
+
+def scrape(server) -> dict[tuple[str, tuple], float]:
+    with urllib.request.urlopen(f"{server.admin}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return samples
+
+
+def test_no_credential_is_401_with_resource_metadata(server):
+    r = raw_post(server.base)
+    assert r.status_code == 401, r.text
+    challenge = r.headers["www-authenticate"]
+    metadata_url = f"{server.base}/.well-known/oauth-protected-resource"
+    assert challenge == f'Bearer resource_metadata="{metadata_url}"'
+    assert r.json()["error"]["code"] == -32001
+    doc = json.loads(urllib.request.urlopen(metadata_url, timeout=5).read())
+    assert doc["resource"] == f"{server.base}/mcp"
+    assert doc["bearer_methods_supported"] == ["header"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["forged", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "alg_none", "expired_api_key", "bad_api_key"],
+)
+def test_bad_credentials_are_401(server, case):
+    c = claims(server.base)
+    headers = {
+        "forged": lambda: {"Authorization": f"Bearer {mint(c, key='some-other-secret-0123456789abcdef')}"},
+        "expired": lambda: {"Authorization": f"Bearer {mint(claims(server.base, exp=c['iat'] - 3600))}"},
+        "not_yet_valid": lambda: {"Authorization": f"Bearer {mint(claims(server.base, nbf=c['iat'] + 3600))}"},
+        "wrong_audience": lambda: {"Authorization": f"Bearer {mint(claims(server.base, aud='http://elsewhere/mcp'))}"},
+        "wrong_issuer": lambda: {"Authorization": f"Bearer {mint(claims(server.base, iss='https://evil.test'))}"},
+        "alg_none": lambda: {"Authorization": f"Bearer {mint(c, key=None, algorithm='none')}"},
+        "expired_api_key": lambda: {"X-API-Key": KEYS["expired"]},
+        "bad_api_key": lambda: {"X-API-Key": "guessed-key"},
+    }[case]()
+    r = raw_post(server.base, headers)
+    assert r.status_code == 401, r.text
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
+    assert "resource_metadata=" in r.headers["www-authenticate"]
+
+
+async def test_api_key_and_jwt_reach_the_tools(server):
+    async with client(server.base, {"X-API-Key": KEYS["ops"]}) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert {"utilities_get_time", "utilities_web_fetch"} <= names
+        result = await c.call_tool("utilities_get_timestamp", {})
+        assert not result.is_error, text_of(result)
+    token = mint(claims(server.base))
+    async with client(server.base, {"Authorization": f"Bearer {token}"}) as c:
+        result = await c.call_tool("utilities_get_date", {})
+        assert not result.is_error, text_of(result)
+    subjects = {(line["subject"], line["tool"]) for line in audit_lines(server)}
+    assert ("ops-user", "utilities_get_timestamp") in subjects
+    assert ("jwt-user", "utilities_get_date") in subjects
+
+
+async def test_role_without_access_hides_and_forbids(server):
+    async with client(server.base, {"X-API-Key": KEYS["clock"]}) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert names == {"utilities_get_time", "utilities_get_date"}
+        with pytest.raises(MCPError) as denied:
+            await c.call_tool("utilities_web_fetch", {"url": "http://127.0.0.1:9/"})
+        assert "forbidden" in str(denied.value)
+        assert not (await c.call_tool("utilities_get_time", {})).is_error
+    denied_lines = [l for l in audit_lines(server) if l["outcome"] == "denied"]
+    assert any(l["subject"] == "clock-user" and l["tool"] == "utilities_web_fetch" for l in denied_lines)
+
+
+def test_foreign_origin_is_403(server):
+    r = raw_post(server.base, {"X-API-Key": KEYS["ops"], "Origin": "https://evil.example"})
+    assert r.status_code == 403, r.text
+    r = raw_post(server.base, {"X-API-Key": KEYS["ops"], "Origin": "http://localhost:5173"})
+    assert r.status_code == 200, r.text
+
+
+async def test_audit_lines_are_complete_and_redacted(server):
+    async with client(server.base, {"X-API-Key": KEYS["ops"]}) as c:
+        await c.call_tool("utilities_get_time", {"format": "RFC3339", "api_token": "hunter2-secret-value"})
+    text = server.audit.read_text()
+    assert "hunter2-secret-value" not in text
+    assert KEYS["ops"] not in text
+    line = [l for l in audit_lines(server) if l["tool"] == "utilities_get_time" and l["subject"] == "ops-user"][-1]
+    assert line["tenant"] == "team-a"
+    assert line["arguments"] == {"format": "RFC3339", "api_token": "[REDACTED]"}
+    assert line["outcome"] in ("ok", "tool_error", "error")
+    assert line["request_id"] != ""
+    assert line["time"].endswith("Z")
+    assert isinstance(line["duration_ms"], int)
+    assert line["fuel_used"] > 0
+
+
+async def test_metrics_move_with_calls(server):
+    before = scrape(server)
+    key = ("k8s_mcp_tool_calls_total", (("outcome", "ok"), ("tool", "utilities_get_timestamp")))
+    async with client(server.base, {"X-API-Key": KEYS["ops"]}) as c:
+        for _ in range(3):
+            assert not (await c.call_tool("utilities_get_timestamp", {"unit": "ms"})).is_error
+    after = scrape(server)
+    assert after[key] - before.get(key, 0) == 3
+    fuel = ("k8s_mcp_sandbox_fuel_used_count", (("service", "utilities"),))
+    assert after[fuel] - before.get(fuel, 0) >= 3
+    post_ok = ("k8s_mcp_http_requests_total", (("method", "POST"), ("route", "/mcp"), ("status", "200")))
+    assert after[post_ok] > before.get(post_ok, 0)
+    unauthorized = ("k8s_mcp_auth_attempts_total", (("method", "any"), ("result", "missing")))
+    raw_post(server.base)
+    assert scrape(server)[unauthorized] > after.get(unauthorized, 0)
+    assert after[("k8s_mcp_tool_calls_in_flight", ())] == 0
+    with urllib.request.urlopen(f"{server.admin}/readyz", timeout=5) as r:
+        assert r.status == 200
+
+
+def test_public_bind_needs_auth_or_the_override(runtime_bin, components, tmp_path):
+    from conftest import free_port
+
+    port = free_port()
+    proc = subprocess.run(
+        [str(runtime_bin), "serve", "--components", str(components), "--transport", "http", "--admin-listen", "off"],
+        env={"MCP_ADDR": f"0.0.0.0:{port}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert b"--insecure-no-auth" in proc.stderr
+    # The reference's environment variables turn authentication on, and then it starts.
+    env = {"MCP_ADDR": f"0.0.0.0:{port}", "MCP_AUTH_ENABLED": "true", "MCP_AUTH_MODE": "apikey",
+           "MCP_AUTH_API_KEY": "env-key-123"}
+    with serve(runtime_bin, components, None, tmp_path, port=port, env=env) as s:
+        assert raw_post(s.base).status_code == 401
+        assert raw_post(s.base, {"X-API-Key": "env-key-123"}).status_code == 200

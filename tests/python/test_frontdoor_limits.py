@@ -1,0 +1,54 @@
+"""Rate limits and audit durability end to end: a burst above the limit is
+refused with 429 and Retry-After, then admitted again; with
+`fsync = "always"` every acknowledged call survives `kill -9`."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+
+from conftest import free_port
+from frontdoor_support import KEYS, auth_config, client, raw_post, serve, utilities_only, wait_until
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def components(tmp_path_factory):
+    return utilities_only(tmp_path_factory.mktemp("limits"))
+
+
+def test_burst_is_rate_limited_then_recovers(runtime_bin, components, tmp_path):
+    port = free_port()
+    config = auth_config(port, tmp_path / "audit.log", "\n[ratelimit]\nenabled = true\nrequests_per_second = 2\nburst = 3\n")
+    with serve(runtime_bin, components, config, tmp_path, port=port) as s:
+        ops = {"X-API-Key": KEYS["ops"]}
+        statuses = [raw_post(s.base, ops) for _ in range(8)]
+        codes = [r.status_code for r in statuses]
+        assert codes[:3] == [200, 200, 200], codes
+        limited = [r for r in statuses if r.status_code == 429]
+        assert limited, codes
+        assert int(limited[0].headers["retry-after"]) >= 1
+        assert limited[0].json()["error"]["code"] == -32029
+        # Another credential has its own bucket.
+        assert raw_post(s.base, {"X-API-Key": KEYS["clock"]}).status_code == 200
+        # The bucket refills: admitted again without restarting anything.
+        wait_until(lambda: raw_post(s.base, ops).status_code == 200, timeout=10)
+
+
+async def test_no_acknowledged_call_is_lost_to_kill_9(runtime_bin, components, tmp_path):
+    port = free_port()
+    audit = tmp_path / "audit.log"
+    calls = 25
+    with serve(runtime_bin, components, auth_config(port, audit), tmp_path, port=port) as s:
+        async with client(s.base, {"X-API-Key": KEYS["ops"]}) as c:
+            for i in range(calls):
+                result = await c.call_tool("utilities_get_timestamp", {"unit": "ms", "n": i})
+                assert not result.is_error
+            s.proc.send_signal(signal.SIGKILL)
+            s.proc.wait(timeout=10)
+    assert s.proc.returncode == -signal.SIGKILL
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert sorted(line["arguments"]["n"] for line in lines) == list(range(calls))
