@@ -187,8 +187,9 @@ READS = [
      lambda r: r["plugins"] == [{"id": "grafana-lokiexplore-app", "name": "Logs Drilldown", "type": "app",
                                  "enabled": True, "signature": "valid", "version": "1.0.4"}]),
     ("plugin_detail", {"pluginID": "prometheus"}, lambda r: r["id"] == "prometheus" and r["type"] == "datasource"),
-    ("alerts", {}, lambda r: r["rules"][0]["title"] == "High CPU" and r["rules"][0]["queries"] == 2 and "data" not in r["rules"][0]),
-    ("alerts", {"raw": True}, lambda r: len(r["rules"][0]["data"]) == 2),
+    ("alerts", {}, lambda r: r["total"] == 2 and [x["title"] for x in r["rules"]] == ["Disk full", "High CPU"]
+     and r["rules"][1]["queries"] == 2 and "data" not in r["rules"][1]),
+    ("alerts", {"raw": True, "limit": 1}, lambda r: len(r["rules"][0]["data"]) == 2 and r["count"] == 1 and r["truncated"]),
     ("get_alert_rule_by_uid", {"ruleUID": "rule-high-cpu"}, lambda r: r["condition"] == "B" and r["ruleGroup"] == "infra"),
     ("list_contact_points", {"summary": True}, lambda r: [c["name"] for c in r["contactPoints"]] == ["ops-email", "ops-slack"]),
     ("list_contact_points", {"name": "ops-slack"}, lambda r: r["count"] == 1 and r["contactPoints"][0]["type"] == "slack"),
@@ -329,6 +330,12 @@ async def test_alert_rule_lifecycle(gf):
         assert [r["uid"] for r in listed["rules"]] == [uid]
         updated = await rec.ok("update_alert_rule", {"ruleUID": uid, "title": "Target really down", "isPaused": True})
         assert updated["title"] == "Target really down" and updated["isPaused"] is True
+        assert updated["provenance"] == "api"
+        # A rule made in the UI stays editable there; a file-provisioned one is refused clearly.
+        ui_rule = await rec.ok("update_alert_rule", {"ruleUID": "rule-high-cpu", "for": "10m"})
+        assert ui_rule["for"] == "10m" and ui_rule["provenance"] == ""
+        from_file = await rec.error("update_alert_rule", {"ruleUID": "rule-from-file", "title": "x"})
+        assert "provisioned by `file`" in from_file
         assert updated["labels"] == {"severity": "warning"}  # untouched fields kept
         bad = await rec.error("update_alert_rule", {"ruleUID": uid, "condition": "Z"})
         assert "`condition` `Z` names no query" in bad

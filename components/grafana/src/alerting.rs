@@ -249,8 +249,22 @@ pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErr
         rule["isPaused"] = json!(p);
     }
     check_data(&rule["data"], s(&rule, "condition"))?;
-    let path = rule_path(&a.rule_uid)?;
-    Output::json(&g.with_body("PUT", &path, &rule).map_err(missing(format!("alert rule `{}`", a.rule_uid.trim())))?)
+    // Grafana refuses to change a rule's provenance: keep UI-made rules
+    // editable in the UI, and say where file-provisioned ones are changed.
+    let provenance = s(&rule, "provenance").to_string();
+    let mut req = g.request("PUT", &rule_path(&a.rule_uid)?, &[]);
+    match provenance.as_str() {
+        "" => req = req.header("x-disable-provenance", "true"),
+        "api" => {}
+        other => {
+            return Err(ToolError::denied(format!(
+                "alert rule `{}` is provisioned by `{other}` (e.g. provisioning files); change it there",
+                a.rule_uid.trim()
+            )));
+        }
+    }
+    let saved = g.send(req.json_body(&rule)?).map_err(missing(format!("alert rule `{}`", a.rule_uid.trim())))?;
+    Output::json(&saved)
 }
 
 pub fn delete_alert_rule(a: RuleUid, ctx: &Context) -> Result<Output, ToolError> {

@@ -101,10 +101,15 @@ pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, headers: 
     if let Err(m) = validate(&db, &rule) {
         return err(400, &m);
     }
+    // A stored provenance other than none cannot change (the API answers 500).
+    let (stored, wanted) = (old["provenance"].as_str().unwrap_or(""), provenance(&headers));
+    if stored != wanted && !stored.is_empty() {
+        return err(500, &format!("cannot change provenance from '{stored}' to '{wanted}'"));
+    }
     rule["uid"] = json!(uid);
     rule["id"] = old["id"].clone();
     rule["updated"] = json!(now());
-    rule["provenance"] = json!(provenance(&headers));
+    rule["provenance"] = json!(wanted);
     let key =
         (rule["folderUID"].as_str().unwrap_or("").to_string(), rule["ruleGroup"].as_str().unwrap_or("").to_string());
     db.groups.entry(key).or_insert(60);

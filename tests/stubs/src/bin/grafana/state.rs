@@ -226,6 +226,16 @@ impl Db {
                           "model": { "refId": "B", "type": "threshold", "expression": "A", "conditions": [{ "evaluator": { "type": "gt", "params": [0.9] } }] } }
                     ] }),
         );
+        let mut file_rule = db.rules["rule-high-cpu"].clone();
+        for (k, v) in [
+            ("id", json!(2)),
+            ("uid", json!("rule-from-file")),
+            ("title", json!("Disk full")),
+            ("provenance", json!("file")),
+        ] {
+            file_rule[k] = v;
+        }
+        db.rules.insert("rule-from-file".into(), file_rule);
         for (text, tags) in [("deploy v1.2.3", vec!["deploy", "backend"]), ("incident start", vec!["incident"])] {
             let id = db.id();
             let t = now_ms() - 30 * 60_000;
