@@ -40,6 +40,9 @@ pub struct ConfigFile {
     /// The metrics and health listener.
     #[serde(default)]
     pub admin: crate::frontdoor::settings::AdminSection,
+    /// The `helm` host capability (helm binary, per-tenant state, file roots).
+    #[serde(default)]
+    pub helm: crate::host::helm::HelmSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,6 +103,7 @@ pub struct Config {
     pub components: BTreeMap<String, ComponentConfig>,
     pub kubernetes: crate::kube::KubeSection,
     pub frontdoor: crate::frontdoor::settings::FrontDoorConfig,
+    pub helm: crate::host::helm::HelmSection,
 }
 
 impl Config {
@@ -190,6 +194,7 @@ impl Config {
             components,
             kubernetes: file.kubernetes,
             frontdoor,
+            helm: file.helm,
         })
     }
 }

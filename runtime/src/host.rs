@@ -3,6 +3,7 @@
 //! [`HostState`] is the data of one call's `Store`.
 
 pub mod config;
+pub mod helm;
 pub mod http;
 pub mod kube;
 pub mod log;
@@ -25,6 +26,7 @@ pub struct HostState {
     pub(crate) log: log::LogState,
     pub(crate) progress: progress::ProgressState,
     pub(crate) kube: kube::KubeState,
+    pub(crate) helm: helm::HelmState,
     pub(crate) stderr: MemoryOutputPipe,
 }
 

@@ -27,6 +27,7 @@ pub struct Sandbox {
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) max_in_flight: usize,
     pub(crate) kube: Option<Arc<crate::kube::KubeService>>,
+    pub(crate) helm: Option<Arc<crate::host::helm::HelmService>>,
 }
 
 impl Sandbox {
@@ -45,6 +46,7 @@ impl Sandbox {
         bindings::config::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         bindings::progress::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         bindings::kube::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
+        bindings::helm::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
         let max_in_flight = max_in_flight.max(1);
         Ok(Self {
             engine,
@@ -52,12 +54,19 @@ impl Sandbox {
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
             max_in_flight,
             kube: None,
+            helm: None,
         })
     }
 
     /// Give calls access to Kubernetes through the `kube` capability.
     pub fn with_kube(mut self, kube: Option<Arc<crate::kube::KubeService>>) -> Self {
         self.kube = kube;
+        self
+    }
+
+    /// Give components granted Helm access the `helm` capability.
+    pub fn with_helm(mut self, helm: Option<Arc<crate::host::helm::HelmService>>) -> Self {
+        self.helm = helm;
         self
     }
 

@@ -26,6 +26,7 @@ pub mod backend;
 pub mod bindings;
 mod context;
 mod error;
+pub mod helm;
 pub mod html;
 pub mod http;
 pub mod kube;

@@ -206,3 +206,29 @@ def stub_server(name: str):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# Fixtures of the tests against a real kube-apiserver (tests/python/kubefix.py).
+from kubefix import kube, kube_cluster, namespace  # noqa: E402,F401
+
+# Fixture of the tests against a real Elasticsearch (tests/python/esfix.py).
+from esfix import elasticsearch  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def kube_cluster():
+    """A real control plane from tests/backends/kube-up.sh (started or
+    reused); its `export K=V` lines as a dict. Stopped at the end of the
+    session unless K8S_MCP_KUBE_KEEP=1."""
+    out = subprocess.run([str(ROOT / "tests" / "backends" / "kube-up.sh")], capture_output=True, text=True, timeout=1800)
+    assert out.returncode == 0, f"kube-up.sh failed:\n{out.stderr[-4000:]}"
+    env = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("export ") and "=" in line:
+            key, value = line[len("export ") :].split("=", 1)
+            env[key] = value.strip().strip('"').strip("'")
+    for key in ("KUBE_API_URL", "KUBECONFIG_ADMIN", "KUBECONFIG_DEV"):
+        assert key in env, f"kube-up.sh did not export {key}: {out.stdout}"
+    yield env
+    if os.environ.get("K8S_MCP_KUBE_KEEP") != "1":
+        subprocess.run([str(ROOT / "tests" / "backends" / "kube-down.sh")], capture_output=True, timeout=120)

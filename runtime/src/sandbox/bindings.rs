@@ -6,6 +6,7 @@ wasmtime::component::bindgen!({
     world: "tool-provider",
     imports: {
         "k8s-mcp:tools/kube": async,
+        "k8s-mcp:tools/helm": async,
         default: trappable,
     },
     exports: { default: async },
@@ -18,4 +19,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::k8s_mcp::tools::tools as guest;
-pub use k8s_mcp::tools::{config, kube, log, progress, types};
+pub use k8s_mcp::tools::{config, helm, kube, log, progress, types};

@@ -8,6 +8,7 @@ use super::limits::CallLimiter;
 use super::registry::LoadedComponent;
 use crate::host::HostState;
 use crate::host::config::{ConfigState, redact};
+use crate::host::helm::HelmState;
 use crate::host::http::EgressHooks;
 use crate::host::kube::KubeState;
 use crate::host::log::LogState;
@@ -135,6 +136,7 @@ impl Sandbox {
             .map_err(|_| CallError::Internal("sandbox closed".into()))?;
         let limits = component.policy.limits_for(tool);
         let mut store = self.new_store(component, tool, &meta.request_id, limits, progress, cancel.clone());
+        store.data_mut().helm.tenant = meta.tenant_id.clone();
         let context = types::CallContext {
             tenant_id: meta.tenant_id,
             request_id: meta.request_id,
@@ -235,6 +237,7 @@ impl Sandbox {
             },
             progress: ProgressState { sink: progress, cancel, reports: 0 },
             kube: KubeState { service: self.kube.clone(), context: None },
+            helm: HelmState { service: self.helm.clone(), component: component.name.clone(), tenant: String::new() },
             stderr,
         };
         let mut store = Store::new(&self.engine, state);

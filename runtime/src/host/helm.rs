@@ -1,0 +1,223 @@
+//! `helm` capability: Helm release records read from the cluster, and chart
+//! operations run by a configured helm binary under policy.
+//!
+//! Release reads list the Secrets Helm 3 stores releases in (type
+//! `helm.sh/release.v1`) and hand the still-encoded records to the guest,
+//! which decodes them; the `kube` capability would mask them. Writes and chart
+//! work (install, upgrade, template, rollback, uninstall, repositories) run
+//! the helm binary as typed operations, never a raw argv: read-only mode and
+//! namespace policy are checked first, the call's Kubernetes context and
+//! impersonated identity are passed on, time and output are bounded, every
+//! tenant has its own Helm config/cache/data folders, repository and chart
+//! URLs must pass the component's egress policy, and local files (charts,
+//! values files) are read only from the tenant's files folder or the
+//! operator's file roots.
+
+mod files;
+mod ops;
+mod releases;
+mod run;
+
+use crate::error::{Error, Result};
+use crate::host::HostState;
+use crate::kube::{KubeSection, KubeService};
+use crate::sandbox::bindings::helm::{HelmError, Host, ReleaseRequest};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Path of the helm binary when the config file names none.
+pub const ENV_HELM_BINARY: &str = "HELM_BINARY";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// `[helm]` in the config file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelmSection {
+    /// The helm binary (default: `HELM_BINARY`, then `helm` on `PATH`).
+    pub binary: Option<PathBuf>,
+    /// Per-tenant Helm state (repositories, caches, files); default:
+    /// `$XDG_STATE_HOME/k8s-mcp-runtime/helm` (or `~/.local/state/...`).
+    pub state_dir: Option<PathBuf>,
+    /// Components granted this capability (default: `["helm"]`).
+    pub components: Option<Vec<String>>,
+    /// Folders local charts and values files may also be read from (besides
+    /// each tenant's `files` folder).
+    #[serde(default)]
+    pub file_roots: Vec<PathBuf>,
+    /// Longest a helm run may take (default 300).
+    pub timeout_seconds: Option<u64>,
+    /// Largest helm output accepted (default 16 MiB).
+    pub max_output_bytes: Option<usize>,
+}
+
+/// The configured capability, shared by every call.
+#[derive(Debug)]
+pub struct HelmService {
+    binary: Option<PathBuf>,
+    state_dir: PathBuf,
+    components: Vec<String>,
+    file_roots: Vec<PathBuf>,
+    kubeconfig: Option<PathBuf>,
+    timeout: Duration,
+    max_output: usize,
+}
+
+impl HelmService {
+    /// Validate the section; a configured binary or file root that does not
+    /// exist fails start-up, a missing `helm` on `PATH` only disables runs.
+    pub fn new(section: &HelmSection, kube: &KubeSection) -> Result<Arc<Self>> {
+        let binary = match (&section.binary, std::env::var_os(ENV_HELM_BINARY)) {
+            (Some(path), _) => Some(check_binary(path, "helm.binary")?),
+            (None, Some(env)) if !env.is_empty() => Some(check_binary(Path::new(&env), ENV_HELM_BINARY)?),
+            _ => find_on_path("helm"),
+        };
+        let state_dir = section.state_dir.clone().unwrap_or_else(default_state_dir);
+        files::private_dir(&state_dir)
+            .map_err(|e| Error::invalid("helm.state_dir", format!("{}: {e}", state_dir.display())))?;
+        let state_dir = state_dir.canonicalize().map_err(|e| Error::Io(state_dir.display().to_string(), e))?;
+        let mut file_roots = Vec::new();
+        for root in &section.file_roots {
+            let canonical = root
+                .canonicalize()
+                .map_err(|e| Error::invalid("helm.file_roots", format!("{}: {e}", root.display())))?;
+            file_roots.push(canonical);
+        }
+        let kubeconfig = kube
+            .kubeconfig
+            .clone()
+            .or_else(|| std::env::var_os(crate::kube::ENV_MCP_KUBECONFIG).map(PathBuf::from))
+            .or_else(|| std::env::var_os(crate::kube::ENV_KUBECONFIG).map(PathBuf::from))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")).filter(|p| p.exists()));
+        Ok(Arc::new(Self {
+            binary,
+            state_dir,
+            components: section.components.clone().unwrap_or_else(|| vec!["helm".into()]),
+            file_roots,
+            kubeconfig,
+            timeout: section.timeout_seconds.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+            max_output: section.max_output_bytes.unwrap_or(DEFAULT_MAX_OUTPUT),
+        }))
+    }
+
+    pub fn binary(&self) -> Option<&Path> {
+        self.binary.as_deref()
+    }
+}
+
+fn check_binary(path: &Path, key: &str) -> Result<PathBuf> {
+    if path.is_file() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(Error::invalid(key, format!("{} is not a file", path.display())))
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn default_state_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("k8s-mcp-runtime").join("helm")
+}
+
+/// Per-call Helm state: the shared service, the calling component and tenant.
+#[derive(Default)]
+pub struct HelmState {
+    pub service: Option<Arc<HelmService>>,
+    pub component: Arc<str>,
+    pub tenant: String,
+}
+
+type R<T> = std::result::Result<T, HelmError>;
+
+/// Everything one operation needs, resolved from the call's state.
+pub(crate) struct Call {
+    pub svc: Arc<HelmService>,
+    pub kube: Option<Arc<KubeService>>,
+    pub context: Option<String>,
+    pub tenant: files::TenantDirs,
+    pub egress: Arc<crate::policy::EgressPolicy>,
+}
+
+impl HostState {
+    fn helm_call(&self) -> R<Call> {
+        let svc = self.helm.service.clone().ok_or_else(|| HelmError::NotConfigured("Helm is not configured".into()))?;
+        if !svc.components.iter().any(|c| **c == *self.helm.component) {
+            return Err(HelmError::NotConfigured(format!(
+                "component `{}` is not granted Helm access (helm.components)",
+                self.helm.component
+            )));
+        }
+        let tenant = files::TenantDirs::open(&svc.state_dir, &self.helm.tenant)
+            .map_err(|e| HelmError::Failed(format!("tenant Helm state: {e}")))?;
+        Ok(Call {
+            svc,
+            kube: self.kube.service.clone(),
+            context: self.kube.context.clone(),
+            tenant,
+            egress: self.egress.policy.clone(),
+        })
+    }
+}
+
+impl Host for HostState {
+    async fn release_secrets(&mut self, namespace: Option<String>, label_selector: Option<String>) -> R<String> {
+        let call = self.helm_call()?;
+        releases::list(&call, namespace, label_selector).await
+    }
+    async fn install(&mut self, request: ReleaseRequest) -> R<String> {
+        ops::release(&self.helm_call()?, ops::Verb::Install, &request).await
+    }
+    async fn upgrade(&mut self, request: ReleaseRequest) -> R<String> {
+        ops::release(&self.helm_call()?, ops::Verb::Upgrade, &request).await
+    }
+    async fn template(&mut self, request: ReleaseRequest) -> R<String> {
+        ops::release(&self.helm_call()?, ops::Verb::Template, &request).await
+    }
+    async fn rollback(
+        &mut self,
+        release: String,
+        namespace: String,
+        revision: Option<u32>,
+        dry_run: bool,
+    ) -> R<String> {
+        ops::rollback(&self.helm_call()?, &release, &namespace, revision, dry_run).await
+    }
+    async fn uninstall(&mut self, release: String, namespace: String, keep_history: bool, dry_run: bool) -> R<String> {
+        ops::uninstall(&self.helm_call()?, &release, &namespace, keep_history, dry_run).await
+    }
+    async fn repo_list(&mut self) -> R<String> {
+        ops::repo_list(&self.helm_call()?).await
+    }
+    async fn repo_add(&mut self, name: String, url: String) -> R<String> {
+        ops::repo_add(&self.helm_call()?, &name, &url).await
+    }
+    async fn repo_remove(&mut self, name: String) -> R<String> {
+        ops::repo_remove(&self.helm_call()?, &name).await
+    }
+    async fn repo_update(&mut self, names: Vec<String>) -> R<String> {
+        ops::repo_update(&self.helm_call()?, &names).await
+    }
+    async fn search(&mut self, keyword: String, devel: bool, versions: bool) -> R<String> {
+        ops::search(&self.helm_call()?, &keyword, devel, versions).await
+    }
+    async fn show_chart(&mut self, chart: String, version: Option<String>) -> R<String> {
+        ops::show_chart(&self.helm_call()?, &chart, version.as_deref()).await
+    }
+    async fn cache_stats(&mut self) -> R<String> {
+        ops::cache_stats(&self.helm_call()?)
+    }
+    async fn cache_clear(&mut self) -> R<String> {
+        ops::cache_clear(&self.helm_call()?)
+    }
+    async fn version(&mut self) -> R<String> {
+        ops::version(&self.helm_call()?).await
+    }
+}
