@@ -98,7 +98,6 @@ async fn serve_stdio(core: Arc<McpCore>) -> Result<()> {
 /// `/healthz`, protected resource metadata under `/.well-known/`.
 pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) -> axum::Router {
     let frontdoor = core.frontdoor.clone();
-    let (core_for_sse, shutdown_for_sse) = (core.clone(), shutdown.clone());
     let mut http_config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(config.allowed_hosts.clone())
         .with_cancellation_token(shutdown);
@@ -110,8 +109,7 @@ pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) 
         Arc::new(LocalSessionManager::default()),
         http_config,
     );
-    let legacy_sse = crate::frontdoor::sse::router(core_for_sse, shutdown_for_sse);
-    let protected = axum::Router::new().nest_service("/mcp", service).merge(legacy_sse);
+    let protected = axum::Router::new().nest_service("/mcp", service);
     let public = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
     crate::frontdoor::http::assemble(protected, public, frontdoor)
 }
