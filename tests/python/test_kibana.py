@@ -525,3 +525,24 @@ async def test_backend_down_and_not_configured(kb):
     async with kb(PATH=os.environ.get("PATH", "")) as client:
         message = await Recorder(client).error("get_spaces")
         assert "not configured" in message and "MCP_KIBANA_URL" in message
+
+
+async def test_config_file_settings_and_secrets(runtime_bin, kibana_components, stub, tmp_path):
+    """The config-file route: settings.url and .space, the API key from the environment."""
+    cfg = tmp_path / "kibana.toml"
+    cfg.write_text(
+        "[components.kibana]\n"
+        f'settings = {{ url = "{stub}", space = "ops" }}\n'
+        'secrets = { api_key = "env:KIBANA_TEST_API_KEY" }\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_KIBANA")}
+    env["KIBANA_TEST_API_KEY"] = API_KEY
+    async with stdio_client(runtime_bin, kibana_components, "--config", str(cfg), env=env) as client:
+        rec = Recorder(client)
+        assert ids(await rec.ok("get_dashboards")) == ["ops-dash"]
+    rec.assert_no_secrets(API_KEY)
+
+
+async def test_disabled_by_environment(kb, stub):
+    async with kb(MCP_KIBANA_URL=stub, MCP_KIBANA_API_KEY=API_KEY, MCP_KIBANA_ENABLED="false") as client:
+        assert "kibana is disabled" in await Recorder(client).error("get_spaces")

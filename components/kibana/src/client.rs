@@ -17,6 +17,11 @@ pub struct Kibana {
 /// The configured Kibana; the `space` argument, when given, overrides the
 /// configured space (`MCP_KIBANA_SPACE`) for this call.
 pub fn kibana(ctx: &Context, space: Option<&str>) -> Result<Kibana, ToolError> {
+    if let Some(enabled) = ctx.setting("enabled")
+        && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+    {
+        return Err(ToolError::denied("kibana is disabled (MCP_KIBANA_ENABLED or components.kibana.settings.enabled)"));
+    }
     let backend = Backend::from_context(
         ctx,
         "kibana",
