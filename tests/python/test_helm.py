@@ -66,7 +66,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def write_config(work: Path, repo_url: str | None, *, tenant: str = "default", kube_read_only: bool = False) -> Path:
+def write_config(work: Path, repo_url: str | None, *, tenant: str = "default", kube_read_only: bool = False, kube: str = "") -> Path:
     lines = [
         "[server]",
         f'tenant = "{tenant}"',
@@ -76,8 +76,8 @@ def write_config(work: Path, repo_url: str | None, *, tenant: str = "default", k
     ]
     if repo_url:
         lines += ["[components.helm]", f'allow_http = ["{repo_url}"]']
-    if kube_read_only:
-        lines += ["[kubernetes]", "read_only = true"]
+    if kube_read_only or kube:
+        lines += ["[kubernetes]", f"read_only = {str(kube_read_only).lower()}", kube]
     cfg = work / f"config-{uuid.uuid4().hex[:6]}.toml"
     cfg.write_text("\n".join(lines) + "\n")
     return cfg
@@ -396,3 +396,40 @@ async def test_health_and_missing_binary(mcp, kube_cluster):
         assert health["healthy"] is False and "helm binary not configured" in health["checks"]["client"]["error"]
         # release reads need no helm binary
         assert "releases" in await ok(client, "list_releases", {})
+
+
+async def test_cluster_policy_applies_to_helm(mcp, kube_cluster, namespace, work, repo):
+    ns = namespace
+    helm(kube_cluster, "install", "pol", str(CHART), "-n", ns)
+    helm(kube_cluster, "install", "elsewhere", str(CHART), "-n", "default", "--set", "message=other")
+    try:
+        # only `ns` is allowed: other namespaces are neither listed nor writable
+        only = write_config(work, repo[1], kube=f'allowed_namespaces = ["{ns}"]')
+        async with mcp(config=only) as client:
+            everywhere = await ok(client, "list_releases", {"all_namespaces": True})
+            assert [(r["name"], r["namespace"]) for r in everywhere["releases"]] == [("pol", ns)]
+            assert "not among the allowed namespaces" in await err(client, "get_release_status", {"name": "elsewhere", "namespace": "default"})
+            assert "not among the allowed namespaces" in await err(client, "uninstall_release", {"name": "elsewhere", "namespace": "default"})
+            up = await ok(client, "upgrade_release", {"name": "pol", "chart": str(CHART), "namespace": ns, "values": {"message": "allowed"}})
+            assert up["revision"] == 2
+        # a chart rendering a denied kind is refused before helm touches the cluster
+        no_cm = write_config(work, repo[1], kube='denied_kinds = ["ConfigMap"]')
+        async with mcp(config=no_cm) as client:
+            refused = await err(client, "install_release", {"name": "nocm", "chart": str(CHART), "namespace": ns})
+            assert "ConfigMap" in refused and "denied by policy" in refused
+        assert helm(kube_cluster, "status", "nocm", "-n", ns, check=False).returncode != 0
+        # Secrets denied: release records are Secrets, so Helm is refused too
+        no_secrets = write_config(work, repo[1], kube='secrets = "deny"')
+        async with mcp(config=no_secrets) as client:
+            assert "Secrets" in await err(client, "list_releases", {"namespace": ns})
+            assert "Secrets" in await err(client, "rollback_release", {"name": "pol", "namespace": ns})
+        # impersonation reaches helm: `dev` has no RBAC rights
+        as_dev = write_config(work, repo[1], kube='impersonate_user = "dev"')
+        async with mcp(config=as_dev) as client:
+            assert "forbidden" in (await err(client, "list_releases", {"namespace": ns})).lower()
+            denied = await err(client, "install_release", {"name": "asdev", "chart": str(CHART), "namespace": ns})
+            assert "forbidden" in denied.lower() and "dev" in denied
+        assert helm(kube_cluster, "status", "asdev", "-n", ns, check=False).returncode != 0
+        assert helm_json(kube_cluster, "get", "values", "pol", "-n", ns) == {"message": "allowed"}
+    finally:
+        helm(kube_cluster, "uninstall", "elsewhere", "-n", "default", check=False)
