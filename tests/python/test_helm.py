@@ -261,6 +261,13 @@ async def test_install_through_mcp_is_readable_by_helm(mcp, kube_cluster, namesp
         cm = subprocess.run([kube_cluster["KUBECTL"], "get", "configmap", "web-config", "-n", ns, "-o", "json"], capture_output=True, text=True, env=env, check=True)
         assert json.loads(cm.stdout)["data"]["message"] == "inline-wins"
 
+        # a values file named relative to the tenant's files folder
+        files = work / "state" / "tenants" / "default" / "files"
+        (files / "rel-values.yaml").write_text("message: relative\n")
+        rel = await ok(client, "upgrade_release", {"name": "web", "chart": str(CHART), "namespace": ns, "values_file": "rel-values.yaml"})
+        assert rel["revision"] == 2 and helm_json(kube_cluster, "get", "values", "web", "-n", ns) == {"message": "relative"}
+        assert "not found" in await err(client, "upgrade_release", {"name": "web", "chart": str(CHART), "namespace": ns, "values_file": "nope.yaml"})
+
         dry = await ok(client, "install_release", {"name": "web-dry", "chart": str(CHART), "namespace": ns, "dry_run": True})
         assert dry["dryRun"] is True and "kind: Deployment" in dry["manifest"]
         assert helm(kube_cluster, "status", "web-dry", "-n", ns, check=False).returncode != 0

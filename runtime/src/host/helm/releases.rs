@@ -5,6 +5,7 @@
 //! reachable this way, and only for components granted Helm access.
 
 use super::{Call, HelmError};
+use crate::kube::ops::KubeFailure;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
@@ -39,7 +40,13 @@ pub async fn list(call: &Call, namespace: Option<String>, extra_selector: Option
         }
         None => vec![None],
     };
-    let client = kube.client(call.context.as_deref()).map_err(|e| HelmError::Invalid(format!("{e:?}")))?.clone();
+    let client = kube
+        .client(call.context.as_deref())
+        .map_err(|e| match e {
+            KubeFailure::Invalid(m) => HelmError::Invalid(m),
+            other => HelmError::Failed(format!("{other:?}")),
+        })?
+        .clone();
     let mut out = Vec::new();
     for ns in namespaces {
         let api: Api<Secret> = match &ns {
