@@ -8,6 +8,18 @@
 //! Kibana's documented ones (`/s/{space}/api/...` in a non-default space,
 //! `kbn-xsrf` on writes). Every list is paged (default 20, at most 100) and
 //! compact unless `raw` is asked for.
+//!
+//! Where the Go server's routes do not exist in Kibana, the documented ones
+//! are used instead: alerting under `/api/alerting/rule(s)`, connectors
+//! under `/api/actions/connector(s)`, data views under
+//! `/api/data_views/data_view`; index-pattern fields, the default index
+//! pattern and field refresh through the data views API; a rule's run
+//! history from its `monitoring.run.history`; a muted-for-a-while rule
+//! through `snooze_schedule` (Kibana 8.19+), an indefinitely muted one
+//! through `_mute_all`; import as multipart; log search through the Console
+//! proxy (`/api/console/proxy`), since `/internal/search/es` is internal.
+//! Kibana's saved-object find API has no sort order, so `sort_order=desc`
+//! reverses the returned page.
 
 mod client;
 mod connectors;

@@ -466,11 +466,10 @@ pub fn import_saved_objects(a: ImportArgs, ctx: &Context) -> Result<Output, Tool
     while content.contains(&boundary) {
         boundary.push('x');
     }
-    let mut body = format!(
+    let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"import.ndjson\"\r\n\
          Content-Type: application/ndjson\r\n\r\n{content}\r\n--{boundary}--\r\n"
     );
-    body.shrink_to_fit();
     let query =
         [("createNewCopies", copies.then(|| "true".to_string())), ("overwrite", overwrite.then(|| "true".to_string()))];
     let req = k

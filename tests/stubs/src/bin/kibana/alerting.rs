@@ -185,6 +185,7 @@ fn rules_page(s: &mut Store, space: &str, q: Option<&str>) -> Result<(u64, u64, 
     Ok((page, per_page, data, total))
 }
 
+/// GET /api/alerting/rules/_find (Kibana docs: Alerting, "Get information about rules").
 async fn find_rules(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q): RawQuery) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -196,6 +197,7 @@ async fn find_rules(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q):
     }
 }
 
+/// GET /api/alerts/_find (Kibana 7.x/8.x legacy alerting docs: "Find alerts"; camelCase fields).
 async fn legacy_find(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q): RawQuery) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -217,6 +219,7 @@ async fn legacy_find(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q)
     ok(json!({ "page": page, "perPage": per_page, "total": total, "data": data }))
 }
 
+/// GET /api/alerting/rule/{id} (Alerting: "Get rule details"); 404 for unknown ids.
 async fn get_rule(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -226,6 +229,7 @@ async fn get_rule(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     }
 }
 
+/// POST /api/alerting/rule[/{id}] (Alerting: "Create a rule"); 409 when the id exists.
 async fn create_rule(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
     let body = body_or_return!(body);
     let mut s = s.lock().unwrap();
@@ -246,6 +250,8 @@ async fn create_rule(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes
     }
 }
 
+/// PUT /api/alerting/rule/{id} (Alerting: "Update a rule"); name, schedule and params
+/// are required and keys the API does not define are a 400.
 async fn update_rule(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
     let body = body_or_return!(body);
     if let Err(e) = check_update_keys(&body) {
@@ -288,6 +294,7 @@ async fn update_rule(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes
     ok(checked)
 }
 
+/// DELETE /api/alerting/rule/{id} (Alerting: "Delete a rule"): 204.
 async fn delete_rule(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -297,6 +304,8 @@ async fn delete_rule(State(s): State<Shared>, Path(p): Path<Params>) -> Response
     }
 }
 
+/// POST .../_enable, _disable, _mute_all, _unmute_all (Alerting: "Enable a rule",
+/// "Disable a rule", "Mute all alerts", "Unmute all alerts"): 204.
 async fn flag(State(s): State<Shared>, Path(p): Path<Params>, key: &'static str, value: bool) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -310,6 +319,7 @@ async fn flag(State(s): State<Shared>, Path(p): Path<Params>, key: &'static str,
     }
 }
 
+/// POST /api/alerting/rule/{id}/snooze_schedule (Alerting: "Schedule a snooze for the rule", 8.19+).
 async fn snooze(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
     let body = body_or_return!(body);
     let custom = &body["schedule"]["custom"];
@@ -340,6 +350,7 @@ async fn snooze(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> 
     }
 }
 
+/// DELETE /api/alerting/rule/{id}/snooze_schedule/{schedule_id} (Alerting: "Delete a snooze schedule for a rule"): 204.
 async fn unsnooze(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -353,6 +364,7 @@ async fn unsnooze(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     no_content()
 }
 
+/// GET /api/alerting/rule_types (Alerting: "Get the rule types").
 async fn rule_types() -> Response {
     let types: Vec<Value> = RULE_TYPES
         .iter()

@@ -39,6 +39,7 @@ fn connector_view(s: &Store, space: &str, c: &Value) -> Value {
     c
 }
 
+/// GET /api/actions/connectors (Connectors: "Get all connectors").
 async fn list_connectors(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -56,6 +57,7 @@ fn connector_not_found(id: &str) -> Response {
     error(StatusCode::NOT_FOUND, format!("Saved object [action/{id}] not found"))
 }
 
+/// GET /api/actions/connector/{id} (Connectors: "Get connector information").
 async fn get_connector(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -74,6 +76,7 @@ fn check_config(type_id: &str, config: &Value) -> Result<(), Response> {
     Ok(())
 }
 
+/// POST /api/actions/connector[/{id}] (Connectors: "Create a connector").
 async fn create_connector(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
     let body = body_or_return!(body);
     let Some(name) = body["name"].as_str().filter(|n| !n.is_empty()) else {
@@ -103,6 +106,7 @@ async fn create_connector(State(s): State<Shared>, Path(p): Path<Params>, body: 
     ok(connector_view(&s, &space, &c))
 }
 
+/// PUT /api/actions/connector/{id} (Connectors: "Update a connector"): name, config, secrets only.
 async fn update_connector(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
     let body = body_or_return!(body);
     for k in body.as_object().into_iter().flatten().map(|(k, _)| k) {
@@ -129,6 +133,7 @@ async fn update_connector(State(s): State<Shared>, Path(p): Path<Params>, body: 
     ok(connector_view(&s, &space, &c))
 }
 
+/// DELETE /api/actions/connector/{id} (Connectors: "Delete a connector"): 204.
 async fn delete_connector(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
     let space = space_or_return!(s, p);
@@ -138,6 +143,8 @@ async fn delete_connector(State(s): State<Shared>, Path(p): Path<Params>) -> Res
     }
 }
 
+/// POST /api/actions/connector/{id}/_execute (Connectors: "Run a connector"); parameter
+/// errors come back as 200 with `status: "error"`, as in Kibana.
 async fn execute(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
     let body = body_or_return!(body);
     let Some(params) = body.get("params").filter(|v| v.is_object()) else {
@@ -156,6 +163,7 @@ async fn execute(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) ->
     ok(json!({ "status": "ok", "connector_id": id, "data": { "received": params } }))
 }
 
+/// GET /api/actions/connector_types (Connectors: "Get connector types").
 async fn connector_types() -> Response {
     let list: Vec<Value> = CONNECTOR_TYPES
         .iter()

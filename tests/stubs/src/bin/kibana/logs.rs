@@ -17,6 +17,7 @@ use crate::{Shared, error, first, json_body, ok, query_pairs};
 
 const INDEX: &str = "logs-app";
 
+/// GET /api/status (System: "Get Kibana's current status", v8 format).
 pub async fn status() -> Response {
     let available = |s: &str| json!({ "level": "available", "summary": s });
     ok(json!({
@@ -279,7 +280,7 @@ fn search(s: &Store, index: &str, body: &Value) -> Response {
     }))
 }
 
-/// POST /api/console/proxy?path=<index>/_search&method=POST.
+/// POST /api/console/proxy?path=<index>/_search&method=POST (Console: "Run an API request").
 pub async fn console_proxy(State(s): State<Shared>, RawQuery(q): RawQuery, body: Bytes) -> Response {
     let pairs = query_pairs(q.as_deref());
     let method = first(&pairs, "method").unwrap_or("").to_ascii_uppercase();

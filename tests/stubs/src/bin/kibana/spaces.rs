@@ -43,16 +43,19 @@ fn check(body: &Value) -> Result<(), Response> {
     Ok(())
 }
 
+/// GET /api/spaces/space (Spaces: "Get all spaces").
 async fn list(State(s): State<Shared>) -> Response {
     let s = s.lock().unwrap();
     ok(json!(s.spaces.values().collect::<Vec<_>>()))
 }
 
+/// GET /api/spaces/space/{id} (Spaces: "Get a space").
 async fn get_one(State(s): State<Shared>, Path(id): Path<String>) -> Response {
     let s = s.lock().unwrap();
     s.spaces.get(&id).map_or_else(|| not_found(&id), |sp| ok(sp.clone()))
 }
 
+/// POST /api/spaces/space (Spaces: "Create a space"); 409 when the id exists.
 async fn create(State(s): State<Shared>, body: Bytes) -> Response {
     let body = match json_body(&body) {
         Ok(b) => b,
@@ -74,6 +77,7 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
     ok(space)
 }
 
+/// PUT /api/spaces/space/{id} (Spaces: "Update a space"): the whole space.
 async fn update(State(s): State<Shared>, Path(id): Path<String>, body: Bytes) -> Response {
     let body = match json_body(&body) {
         Ok(b) => b,
@@ -95,6 +99,7 @@ async fn update(State(s): State<Shared>, Path(id): Path<String>, body: Bytes) ->
     ok(space)
 }
 
+/// DELETE /api/spaces/space/{id} (Spaces: "Delete a space"): 204, with its objects.
 async fn delete(State(s): State<Shared>, Path(id): Path<String>) -> Response {
     let mut s = s.lock().unwrap();
     let Some(current) = s.spaces.get(&id) else { return not_found(&id) };
