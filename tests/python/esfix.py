@@ -21,3 +21,15 @@ def elasticsearch() -> str:
     assert "ELASTICSEARCH_URL" in env, up.stdout
     yield env["ELASTICSEARCH_URL"]
     subprocess.run([str(ROOT / "tests" / "backends" / "es-down.sh")], capture_output=True, timeout=120)
+
+
+def only_component(tmp_path_factory, name: str) -> Path:
+    """A components directory holding only `name` (fast start-up)."""
+    import shutil
+
+    src = ROOT / "components" / name
+    assert (src / f"{name}.wasm").exists(), "run scripts/build-components.sh"
+    d = tmp_path_factory.mktemp(f"{name}-components")
+    shutil.copy(src / f"{name}.wasm", d / f"{name}.wasm")
+    shutil.copy(src / f"{name}.policy.toml", d / f"{name}.policy.toml")
+    return d
