@@ -18,6 +18,7 @@ pub mod jwt;
 pub mod metrics;
 pub mod ratelimit;
 pub mod settings;
+pub mod sse;
 pub mod timefmt;
 
 use crate::error::Result;

@@ -24,9 +24,7 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
         Some(k) => tracing::info!(contexts = ?k.contexts().0, default = k.contexts().1, "Kubernetes access configured"),
         None => tracing::info!("no Kubernetes configuration found; kube capability disabled"),
     }
-    let helm = crate::host::helm::HelmService::new(&config.helm, &config.kubernetes)?;
-    let sandbox =
-        Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?.with_kube(kube).with_helm(Some(helm));
+    let sandbox = Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?.with_kube(kube);
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");
@@ -98,6 +96,7 @@ async fn serve_stdio(core: Arc<McpCore>) -> Result<()> {
 /// `/healthz`, protected resource metadata under `/.well-known/`.
 pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) -> axum::Router {
     let frontdoor = core.frontdoor.clone();
+    let (core_for_sse, shutdown_for_sse) = (core.clone(), shutdown.clone());
     let mut http_config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(config.allowed_hosts.clone())
         .with_cancellation_token(shutdown);
@@ -109,7 +108,8 @@ pub fn router(core: Arc<McpCore>, config: &Config, shutdown: CancellationToken) 
         Arc::new(LocalSessionManager::default()),
         http_config,
     );
-    let protected = axum::Router::new().nest_service("/mcp", service);
+    let legacy_sse = crate::frontdoor::sse::router(core_for_sse, shutdown_for_sse);
+    let protected = axum::Router::new().nest_service("/mcp", service).merge(legacy_sse);
     let public = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
     crate::frontdoor::http::assemble(protected, public, frontdoor)
 }

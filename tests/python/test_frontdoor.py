@@ -8,6 +8,7 @@ import json
 import subprocess
 import urllib.request
 
+import httpx2 as httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,11 +18,13 @@ from frontdoor_support import (
     auth_config,
     claims,
     client,
+    legacy_sse_client,
     mint,
     raw_post,
     serve,
     utilities_only,
 )
+from frontdoor_support import INIT
 from helpers import text_of
 
 pytestmark = pytest.mark.anyio
@@ -180,3 +183,32 @@ def test_public_bind_needs_auth_or_the_override(runtime_bin, components, tmp_pat
     with serve(runtime_bin, components, None, tmp_path, port=port, env=env) as s:
         assert raw_post(s.base).status_code == 401
         assert raw_post(s.base, {"X-API-Key": "env-key-123"}).status_code == 200
+
+
+async def test_legacy_sse_transport_behind_the_front_door(server):
+    assert httpx.get(f"{server.base}/sse", timeout=5).status_code == 401
+    async with legacy_sse_client(server.base, {"X-API-Key": KEYS["clock"]}) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert names == {"utilities_get_time", "utilities_get_date"}
+        result = await c.call_tool("utilities_get_date", {"marker": "via-sse"})
+        assert not result.is_error, text_of(result)
+        with pytest.raises(MCPError) as denied:
+            await c.call_tool("utilities_web_fetch", {"url": "http://127.0.0.1:9/"})
+        assert "forbidden" in str(denied.value)
+    line = [l for l in audit_lines(server) if l["arguments"].get("marker") == "via-sse"][-1]
+    assert (line["subject"], line["tool"], line["outcome"]) == ("clock-user", "utilities_get_date", "ok")
+
+
+def test_sse_session_belongs_to_its_credential(server):
+    with httpx.stream("GET", f"{server.base}/sse", headers={"X-API-Key": KEYS["clock"]}, timeout=10) as events:
+        assert events.status_code == 200
+        lines = events.iter_lines()  # kept referenced: dropping it closes the stream
+        endpoint = next(line for line in lines if line.startswith("data: /message")).removeprefix("data: ")
+        assert endpoint and "sessionId=" in endpoint
+        other = httpx.post(f"{server.base}{endpoint}", json=INIT, headers={"X-API-Key": KEYS["ops"]}, timeout=5)
+        assert other.status_code == 404, other.text
+        bad = httpx.post(f"{server.base}{endpoint}", content=b"{not json", headers={"X-API-Key": KEYS["clock"]}, timeout=5)
+        assert bad.status_code == 400, bad.text
+        assert bad.json()["error"]["code"] == -32700
+        own = httpx.post(f"{server.base}{endpoint}", json=INIT, headers={"X-API-Key": KEYS["clock"]}, timeout=5)
+        assert own.status_code == 202, own.text
