@@ -1,8 +1,10 @@
 """The elasticsearch component against a real Elasticsearch 2.4.1
 (tests/backends/es-up.sh), configured as users of the Go server do it:
 MCP_ELASTICSEARCH_ADDRESSES. Shapes only 7.x/8.x have (hit-total objects,
-typeless mappings, node roles, data streams, API keys) are checked against
-the Elasticsearch 8 stub in test_elasticsearch_stub.py."""
+typeless mappings, node roles, data streams, API keys) are checked at the
+end against the Elasticsearch 8 stub (tests/stubs/src/bin/elasticsearch.rs),
+which follows the Elasticsearch REST API reference; it is a stub, not a
+real cluster."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stub_server
 from esfix import only_component
 from helpers import json_of, stdio_client, text_of
 
@@ -281,3 +283,84 @@ async def test_addresses_failover_down_and_unconfigured(client, seeded, runtime_
     async with stdio_client(runtime_bin, es_components, env=base_env()) as c:
         r = await c.call_tool("elasticsearch_info", {})
         assert r.is_error and "MCP_ELASTICSEARCH_ADDRESSES" in text_of(r)
+
+
+# --- Elasticsearch 8.x shapes, against the stub -----------------------------
+
+STUB_API_KEY = "c3R1Yi1pZDpzdHViLWtleQ=="
+
+
+@pytest.fixture
+def es8(runtime_bin, es_components, cache_dir):
+    with stub_server("elasticsearch") as url:
+        def direct(path: str):
+            req = urllib.request.Request(url + path, headers={"Authorization": f"ApiKey {STUB_API_KEY}"})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+
+        def open_client(**env):
+            env = env or {"MCP_ELASTICSEARCH_API_KEY": STUB_API_KEY}
+            full = base_env(MCP_ELASTICSEARCH_ADDRESSES=url, **env)
+            return stdio_client(runtime_bin, es_components, "--cache-dir", str(cache_dir), env=full)
+
+        yield open_client, direct
+
+
+async def test_es8_response_shapes(es8):
+    open_client, direct = es8
+    errors = direct("/logs-app-*/_search?q=level:error&size=0")["hits"]["total"]
+    stats = direct("/_nodes/stats/os")["nodes"]
+    async with open_client() as c:
+        info = json_of(await c.call_tool("elasticsearch_info", {}))
+        assert info["version"]["number"] == direct("/")["version"]["number"]
+        found = json_of(await c.call_tool("elasticsearch_search", {"index": "logs-app-*", "q": "level:error", "size": 2}))
+        assert found["total"] == errors["value"] and found["total_relation"] == errors["relation"]
+        assert found["returned"] == 2 and found["next_from"] == 2 and "_type" not in found["hits"][0]
+        raw = json_of(await c.call_tool("elasticsearch_search", {"index": "logs-app-*", "q": "level:error", "raw": True}))
+        assert raw["hits"]["total"] == errors
+        aggs = json_of(await c.call_tool("elasticsearch_search_summary", {
+            "index": "logs-app-*", "query": {"bool": {"filter": [{"term": {"level": "error"}}]}},
+            "fields": ["service", "message"], "aggs": {"svc": {"terms": {"field": "service"}}}}))
+        assert aggs["total"] == errors["value"] and aggs["columns"][2:] == ["service", "message"]
+        assert sum(b["doc_count"] for b in aggs["aggregations"]["svc"]["buckets"]) == errors["value"]
+        n = json_of(await c.call_tool("elasticsearch_count", {"index": "logs-app-*", "query": {"term": {"level": "error"}}}))
+        assert n["count"] == errors["value"]
+        mapping = json_of(await c.call_tool("elasticsearch_get_mapping", {"index": "logs-app-*"}))
+        fields = {f["field"]: f for f in mapping["fields"]}
+        assert fields["message.keyword"]["type"] == "keyword" and "doc_type" not in fields["level"]
+        nodes = json_of(await c.call_tool("elasticsearch_nodes_summary", {"role": "data", "includeMetrics": True}))
+        assert [n["name"] for n in nodes["nodes"]] == ["es-data-0"] and "data_hot" in nodes["nodes"][0]["roles"]
+        node_id = nodes["nodes"][0]["id"]
+        assert nodes["nodes"][0]["metrics"]["cpu_percent"] == stats[node_id]["os"]["cpu"]["percent"]
+        assert nodes["nodes"][0]["metrics"]["load_1m"] == stats[node_id]["os"]["cpu"]["load_average"]["1m"]
+        ds = json_of(await c.call_tool("elasticsearch_data_streams", {}))
+        stream = direct("/_data_stream")["data_streams"][0]
+        assert ds["data_streams"][0]["name"] == stream["name"]
+        assert ds["data_streams"][0]["write_index"] == stream["indices"][-1]["index_name"]
+        via_stream = json_of(await c.call_tool("elasticsearch_count", {"index": stream["name"]}))
+        assert via_stream["count"] == direct(f"/{stream['indices'][0]['index_name']}/_count")["count"]
+        health = json_of(await c.call_tool("elasticsearch_cluster_health_summary", {"includeIndices": True}))
+        assert health["status"] == "yellow" and health["indices"][0]["health"] == "yellow"
+        detail = json_of(await c.call_tool("elasticsearch_get_cluster_detail_advanced", {"includeShards": True, "includeStats": True}))
+        assert detail["shards"]["by_state"].get("UNASSIGNED") == health["shards"]["unassigned"] > 0
+        closed = json_of(await c.call_tool("elasticsearch_search_indices", {"indexStatus": "close"}))
+        assert [i["docs"] for i in closed["items"]] == [None]
+
+
+async def test_es8_errors_and_credentials(es8):
+    open_client, _ = es8
+    async with open_client() as c:
+        bad = await c.call_tool("elasticsearch_search", {"query": {"bogus": {}}})
+        assert bad.is_error and "parsing_exception: unknown query [bogus]" in text_of(bad)
+        missing = await c.call_tool("elasticsearch_data_streams", {"name": "no-such-stream"})
+        assert missing.is_error and "not found" in text_of(missing) and "index_not_found_exception" in text_of(missing)
+    async with open_client(MCP_ELASTICSEARCH_API_KEY="d3Jvbmc6a2V5") as c:
+        r = await c.call_tool("elasticsearch_health", {})
+        assert r.is_error and "HTTP 401" in text_of(r) and "unable to authenticate" in text_of(r)
+        assert "d3Jvbmc6a2V5" not in text_of(r)
+    async with open_client(MCP_ELASTICSEARCH_USERNAME="elastic") as c:
+        r = await c.call_tool("elasticsearch_info", {})
+        assert r.is_error and "security_exception" in text_of(r)
+    async with open_client(MCP_ELASTICSEARCH_USERNAME="elastic", MCP_ELASTICSEARCH_PASSWORD="changeme") as c:
+        info = json_of(await c.call_tool("elasticsearch_info", {}))
+        assert info["cluster_name"] == "stub-cluster"
