@@ -321,3 +321,60 @@ pub struct UidArgs {
     #[allow(dead_code)]
     pub debug: Option<Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_every_form() {
+        assert_eq!(time_ms("t", "1700000000000").unwrap(), 1_700_000_000_000);
+        assert_eq!(time_ms("t", "1700000000").unwrap(), 1_700_000_000_000);
+        assert_eq!(time_ms("t", "2023-11-14T22:13:20Z").unwrap(), 1_700_000_000_000);
+        let now = now_ms();
+        let hour_ago = time_ms("t", "now-1h").unwrap();
+        assert!((now - 3_600_000 - hour_ago).abs() < 5_000);
+        assert!(time_ms("t", "now+30m").unwrap() > now);
+        for bad in ["yesterday", "now-1x", "now*2", "-5", ""] {
+            assert!(time_ms("t", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_ms("1h30m"), Some(5_400_000));
+        assert_eq!(duration_ms("90s"), Some(90_000));
+        assert_eq!(duration_ms("2d"), Some(172_800_000));
+        assert_eq!(duration_ms("5"), None);
+        assert_eq!(duration_ms("m"), None);
+        assert_eq!(duration_ms("99999999999999999y"), None);
+    }
+
+    #[test]
+    fn numbers_and_limits() {
+        assert_eq!(Num::Text(" 42 ".into()).whole("n", 1, 100).unwrap(), 42);
+        assert!(Num::Number(4.5).whole("n", 1, 100).is_err());
+        assert!(Num::Text("x".into()).value("n").unwrap_err().to_string().contains("`n` must be a number"));
+        assert_eq!(limit(&None).unwrap(), 20);
+        assert!(limit(&Some(Num::Number(101.0))).is_err());
+        assert!(limit(&Some(Num::Number(0.0))).is_err());
+    }
+
+    #[test]
+    fn listing_reports_truncation() {
+        let items = |n: usize| (0..n).map(|i| json!(i)).collect::<Vec<_>>();
+        let out = listing("x", items(21), 20, None);
+        assert_eq!((out["count"].clone(), out["truncated"].clone()), (json!(20), json!(true)));
+        assert!(out.get("total").is_none());
+        let out = listing("x", items(5), 20, Some(5));
+        assert_eq!((out["truncated"].clone(), out["total"].clone()), (json!(false), json!(5)));
+        let out = listing("x", items(3), 20, Some(9));
+        assert_eq!(out["truncated"], json!(true));
+    }
+
+    #[test]
+    fn tags_from_list_or_text() {
+        assert_eq!(Tags::Text("a, b,,c".into()).list(), ["a", "b", "c"]);
+        assert_eq!(Tags::List(vec![" x ".into(), "".into()]).list(), ["x"]);
+    }
+}
