@@ -48,7 +48,8 @@ pub struct ServeArgs {
     /// Maximum tool calls running at once; more wait (bounded) or get "busy".
     #[arg(long, env = "K8S_MCP_MAX_IN_FLIGHT")]
     pub max_in_flight: Option<usize>,
-    /// Cache compiled components in this directory.
+    /// Cache compiled components in this directory (default
+    /// `$XDG_CACHE_HOME/k8s-mcp-runtime` or `~/.cache/k8s-mcp-runtime`; `off` disables).
     #[arg(long, env = "K8S_MCP_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Expose and allow only tools annotated read-only.

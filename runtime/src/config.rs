@@ -185,7 +185,7 @@ impl Config {
             transport,
             listen,
             max_in_flight,
-            cache_dir: args.cache_dir.clone().or(file.sandbox.cache_dir),
+            cache_dir: cache_dir(args.cache_dir.clone().or(file.sandbox.cache_dir)),
             allowed_hosts,
             allowed_origins: file.server.allowed_origins,
             insecure_no_auth,
@@ -216,6 +216,22 @@ pub(crate) fn resolve_secret(value: &str) -> std::result::Result<String, String>
     }
     Ok(value.to_string())
 }
+
+/// The compiled-component cache: the configured folder, `off` for none, or
+/// the user's cache folder by default (compiling large components takes
+/// seconds; a cache hit takes milliseconds).
+fn cache_dir(configured: Option<PathBuf>) -> Option<PathBuf> {
+    match configured {
+        Some(p) if p.as_os_str() == "off" => None,
+        Some(p) => Some(p),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
+            .map(|base| base.join("k8s-mcp-runtime")),
+    }
+}
+
 
 #[cfg(test)]
 mod tests {
@@ -276,3 +292,4 @@ mod tests {
         assert_eq!(c.components["svc"].secrets["token"], "literal-value");
     }
 }
+

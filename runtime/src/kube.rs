@@ -3,6 +3,7 @@
 //! cached API discovery, and the policy every operation passes before it
 //! reaches the API server (read-only mode, namespaces, kinds, secrets).
 
+pub mod forward;
 pub mod ops;
 pub mod policy;
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 import uuid
 
 import pytest
 
-from conftest import ROOT
+from kubefix import call, deployment, ok, poll, runtime_env
 from helpers import json_of, stdio_client, text_of
-from helpers import poll as _poll
 
 pytestmark = [
     pytest.mark.anyio,
@@ -26,79 +24,6 @@ pytestmark = [
         reason="Kubernetes tests need a kube-apiserver (tests/backends/kube-up.sh); set K8S_MCP_KUBE_TESTS=1 to run them",
     ),
 ]
-
-KUBE_UP = ROOT / "tests" / "backends" / "kube-up.sh"
-
-
-@pytest.fixture(scope="session")
-def kube_cluster():
-    """Start (or reuse) the control plane; its `export K=V` lines as a dict."""
-    out = subprocess.run([str(KUBE_UP)], capture_output=True, text=True, timeout=1800)
-    assert out.returncode == 0, f"kube-up.sh failed:\n{out.stderr[-4000:]}"
-    env = {}
-    for line in out.stdout.splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, value = line[len("export ") :].split("=", 1)
-            env[key] = value.strip().strip('"').strip("'")
-    for key in ("KUBE_API_URL", "KUBECONFIG_ADMIN", "KUBECONFIG_DEV"):
-        assert key in env, f"kube-up.sh did not export {key}: {out.stdout}"
-    yield env
-    if os.environ.get("K8S_MCP_KUBE_KEEP") != "1":
-        subprocess.run([str(ROOT / "tests" / "backends" / "kube-down.sh")], capture_output=True, timeout=120)
-
-
-def runtime_env(kubeconfig: str | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MCP_KUBECONFIG", "K8S_MCP_READ_ONLY")}
-    if kubeconfig:
-        env["KUBECONFIG"] = kubeconfig
-    env.update(extra)
-    return env
-
-
-@pytest.fixture
-def kube(runtime_bin, components_dir, kube_cluster):
-    def open_client(kubeconfig: str | None = None, *extra: str, **env: str):
-        cfg = kube_cluster["KUBECONFIG_ADMIN"] if kubeconfig is None else kubeconfig
-        return stdio_client(runtime_bin, components_dir, *extra, env=runtime_env(cfg, **env))
-
-    return open_client
-
-
-async def poll(fn, check, timeout=60.0, interval=0.5):
-    return await _poll(fn, check, timeout=timeout, interval=interval)
-
-
-async def call(client, tool: str, args: dict):
-    return await client.call_tool(f"kubernetes_{tool}", args)
-
-
-async def ok(client, tool: str, args: dict) -> dict:
-    return json_of(await call(client, tool, args))
-
-
-def deployment(name: str, ns: str, replicas: int = 1) -> dict:
-    labels = {"app": name}
-    return {
-        "kind": "Deployment",
-        "apiVersion": "apps/v1",
-        "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "nginx:1"}]}},
-        },
-    }
-
-
-@pytest.fixture
-async def namespace(kube):
-    ns = f"mcp-{uuid.uuid4().hex[:8]}"
-    async with kube() as client:
-        created = await ok(client, "create_resource", {"kind": "Namespace", "metadata": {"name": ns}})
-        assert created["name"] == ns and created["kind"] == "Namespace"
-    yield ns
-    async with kube() as client:
-        await call(client, "delete_resource", {"kind": "Namespace", "name": ns})
 
 
 async def test_create_list_get_describe(kube, namespace):

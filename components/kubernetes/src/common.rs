@@ -95,6 +95,17 @@ pub fn list_opts(
     }
 }
 
+/// Render a result as JSON (default) or YAML (`output: "yaml"`).
+pub fn render(value: &Value, format: &Option<String>) -> R<Output> {
+    match opt(format).map(|f| f.to_ascii_lowercase()).as_deref() {
+        None | Some("json") => Output::json(value),
+        Some("yaml" | "yml") => serde_saphyr::to_string(value)
+            .map(Output::text)
+            .map_err(|e| ToolError::upstream(format!("cannot render YAML: {e}"))),
+        Some(other) => Err(ToolError::invalid(format!("`output` must be `json` or `yaml` (got `{other}`)"))),
+    }
+}
+
 pub fn parse(text: &str) -> R<Value> {
     serde_json::from_str(text).map_err(|e| ToolError::upstream(format!("API server answered non-JSON: {e}")))
 }

@@ -9,6 +9,7 @@ mod diagnose;
 mod events;
 mod jsonpath;
 mod read;
+mod rollout;
 mod summary;
 mod workload;
 mod write;
@@ -48,13 +49,14 @@ impl Service for Kubernetes {
             Tool::new("create_resource", "Create an object from kind + apiVersion + metadata (+ spec/data), or from a full `manifest`; dry_run supported.", write::create_resource),
             Tool::new("patch_resource", "Patch an object: patchType merge (default), strategic, json (operation array) or apply (server-side apply, field manager k8s-mcp-runtime); dry_run supported.", write::patch_resource).destructive(),
             Tool::new("delete_resource", "Delete one object (propagationPolicy, gracePeriodSeconds, dry_run).", write::delete_resource).destructive().idempotent(),
-            Tool::new("scale_resource", "Set the replica count of a scalable workload through its scale subresource (no dry-run).", write::scale_resource).destructive().idempotent(),
-            Tool::new("restart_workload", "Rollout-restart a Deployment, StatefulSet or DaemonSet (kubectl.kubernetes.io/restartedAt); optionally wait until ready.", workload::restart_workload).destructive(),
+            Tool::new("scale_resource", "Set the replica count of a scalable workload through its scale subresource; dry_run supported.", write::scale_resource).destructive().idempotent(),
+            Tool::new("restart_workload", "Rollout-restart a Deployment, StatefulSet or DaemonSet (kubectl.kubernetes.io/restartedAt); optionally wait until ready; dry_run supported.", workload::restart_workload).destructive(),
+            Tool::new("rollout_undo", "Roll a Deployment, StatefulSet or DaemonSet back to its previous revision or to toRevision (kubectl rollout undo); dry_run supported.", rollout::rollout_undo).destructive(),
             Tool::new("cordon_node", "Mark a node unschedulable.", write::cordon_node).destructive().idempotent(),
             Tool::new("uncordon_node", "Mark a node schedulable again.", write::uncordon_node).destructive().idempotent(),
             Tool::new("drain_node", "Cordon a node and evict its pods through the Eviction API (PodDisruptionBudgets honoured; blocked evictions are retried until timeoutSeconds). DaemonSet pods are skipped; pods with emptyDir need deleteEmptyDir.", workload::drain_node).destructive(),
             Tool::new("pod_exec", "Run a non-interactive command in a pod container (disabled unless the runtime policy allows exec).", events::pod_exec).destructive(),
-            Tool::new("port_forward", "Not supported by this runtime (a sandboxed tool call cannot keep a port open); answers with an error.", write::port_forward),
+            Tool::new("port_forward", "Forward a loopback port of the runtime host (127.0.0.1 only) to a pod port for a bounded time (durationSeconds, default 60; capped by policy). Disabled unless the runtime policy allows port forwarding.", write::port_forward).destructive(),
         ]
     }
 }

@@ -39,6 +39,9 @@ pub struct ListArgs {
     /// list_resources_full: keep `.status` (default true).
     #[serde(default, alias = "include_status")]
     pub include_status: Option<bool>,
+    /// Result format: `json` (default) or `yaml`.
+    #[serde(default)]
+    pub output: Option<String>,
     /// Kubeconfig context (default: the runtime's default context).
     #[serde(default)]
     pub context: Option<String>,
@@ -86,7 +89,7 @@ pub fn list_resources(a: ListArgs, _: &Context) -> R<Output> {
         rows
     };
     let out = json!({"kind": a.kind, "count": items.len(), "items": items});
-    Output::json(&with_page(out, &list))
+    render(&with_page(out, &list), &a.output)
 }
 
 pub fn list_resources_summary(a: ListArgs, _: &Context) -> R<Output> {
@@ -94,7 +97,7 @@ pub fn list_resources_summary(a: ListArgs, _: &Context) -> R<Output> {
     let labels = a.include_labels.unwrap_or(false);
     let items: Vec<Value> = items.iter().map(|i| summarize(i, labels)).collect();
     let out = json!({"kind": a.kind, "count": items.len(), "items": items});
-    Output::json(&with_page(out, &list))
+    render(&with_page(out, &list), &a.output)
 }
 
 pub fn list_resources_full(a: ListArgs, _: &Context) -> R<Output> {
@@ -105,7 +108,7 @@ pub fn list_resources_full(a: ListArgs, _: &Context) -> R<Output> {
         });
     }
     let out = json!({"kind": a.kind, "count": items.len(), "items": items});
-    Output::json(&with_page(out, &list))
+    render(&with_page(out, &list), &a.output)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -126,6 +129,9 @@ pub struct GetArgs {
     pub jsonpath: Option<String>,
     #[serde(default, alias = "include_labels")]
     pub include_labels: Option<bool>,
+    /// Result format: `json` (default) or `yaml`.
+    #[serde(default)]
+    pub output: Option<String>,
     /// Kubeconfig context to use (default: the runtime's default context).
     #[serde(default)]
     pub context: Option<String>,
@@ -141,12 +147,12 @@ pub fn get_resource(a: GetArgs, _: &Context) -> R<Output> {
     let obj = fetch(&a)?;
     match opt(&a.jsonpath) {
         Some(p) => Output::json(&json!({"name": a.name, "jsonpath": p, "value": jsonpath::eval(&obj, &p)?})),
-        None => Output::json(&obj),
+        None => render(&obj, &a.output),
     }
 }
 
 pub fn get_resource_details(a: GetArgs, _: &Context) -> R<Output> {
-    Output::json(&fetch(&a)?)
+    render(&fetch(&a)?, &a.output)
 }
 
 pub fn get_resource_summary(a: GetArgs, _: &Context) -> R<Output> {
@@ -156,7 +162,7 @@ pub fn get_resource_summary(a: GetArgs, _: &Context) -> R<Output> {
     if !cs.is_empty() {
         s["conditions"] = json!(cs);
     }
-    Output::json(&s)
+    render(&s, &a.output)
 }
 
 pub fn describe_resource(a: GetArgs, _: &Context) -> R<Output> {

@@ -88,6 +88,9 @@ pub struct RolloutArgs {
     /// Waiting limit (default 120, at most ~300).
     #[serde(default, alias = "timeout_seconds")]
     pub timeout_seconds: Option<i64>,
+    /// restart_workload: validate without changing anything.
+    #[serde(default, rename = "dry_run", alias = "dryRun")]
+    pub dry_run: Option<bool>,
     /// Kubeconfig context to use (default: the runtime's default context).
     #[serde(default)]
     pub context: Option<String>,
@@ -135,10 +138,12 @@ pub fn restart_workload(a: RolloutArgs, ctx: &Context) -> R<Output> {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let body = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
     let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
-    let obj = parse(&kube::patch(&target, PatchKind::Merge, &body.to_string(), false)?)?;
-    let mut out = json!({"action": "restarted", "kind": str_at(&obj, "/kind"), "name": name,
-        "namespace": obj.pointer("/metadata/namespace"), "restartedAt": now});
-    if a.wait_for_ready.unwrap_or(false) || a.wait.unwrap_or(false) {
+    let dry_run = a.dry_run.unwrap_or(false);
+    let obj = parse(&kube::patch(&target, PatchKind::Merge, &body.to_string(), dry_run)?)?;
+    let mut out = json!({"action": if dry_run { "restarted (dry run)" } else { "restarted" },
+        "kind": str_at(&obj, "/kind"), "name": name,
+        "namespace": obj.pointer("/metadata/namespace"), "restartedAt": now, "dryRun": dry_run});
+    if !dry_run && (a.wait_for_ready.unwrap_or(false) || a.wait.unwrap_or(false)) {
         out["rollout"] = wait_rollout(ctx, &a, true)?;
     }
     Output::json(&out)

@@ -271,23 +271,20 @@ pub struct ScaleArgs {
 
 pub fn scale_resource(a: ScaleArgs, _: &Context) -> R<Output> {
     use_context(&a.context)?;
-    if a.dry_run.unwrap_or(false) {
-        return Err(ToolError::invalid(
-            "dry_run is not supported by scale_resource (the scale call has no dry-run); use patch_resource with {\"spec\":{\"replicas\":N}} and dry_run instead",
-        ));
-    }
+    let dry_run = a.dry_run.unwrap_or(false);
     let name = required(&a.name, "name")?;
     let replicas = u32::try_from(a.replicas)
         .ok()
         .filter(|r| *r <= 100_000)
         .ok_or_else(|| ToolError::invalid(format!("`replicas` must be between 0 and 100000 (got {})", a.replicas)))?;
     let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
-    let scale = parse(&kube::scale(&target, replicas)?)?;
+    let scale = parse(&kube::scale(&target, replicas, dry_run)?)?;
     Output::json(&json!({
-        "action": "scaled", "kind": a.kind, "name": name,
+        "action": if dry_run { "scaled (dry run)" } else { "scaled" }, "kind": a.kind, "name": name,
         "namespace": scale.pointer("/metadata/namespace"),
         "replicas": scale.pointer("/spec/replicas"),
         "currentReplicas": scale.pointer("/status/replicas"),
+        "dryRun": dry_run,
     }))
 }
 
@@ -328,29 +325,63 @@ pub fn uncordon_node(a: NodeArgs, _: &Context) -> R<Output> {
     cordon(a, false)
 }
 
-// Accepted for compatibility with the reference server's schema.
-#[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PortForwardArgs {
-    #[serde(default, alias = "pod_name")]
-    pub pod_name: Option<String>,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    #[serde(default, alias = "local_port")]
-    pub local_port: Option<i64>,
-    #[serde(default, alias = "pod_port")]
-    pub pod_port: Option<i64>,
+    /// Pod to forward to.
+    #[serde(alias = "pod_name", alias = "name")]
+    pub pod_name: String,
+    pub namespace: String,
+    /// Port to listen on, on the runtime host's loopback (0: any free port).
+    #[serde(alias = "local_port")]
+    pub local_port: i64,
+    /// Port in the pod.
+    #[serde(alias = "pod_port")]
+    pub pod_port: i64,
+    /// Listen address: only loopback (`127.0.0.1`, `localhost`) is allowed.
     #[serde(default)]
     pub address: Option<String>,
+    /// How long the forward stays open (default 60 s; the runtime's policy caps it).
+    #[serde(default, alias = "duration_seconds")]
+    pub duration_seconds: Option<i64>,
     /// Kubeconfig context to use (default: the runtime's default context).
     #[serde(default)]
     pub context: Option<String>,
 }
 
-pub fn port_forward(_: PortForwardArgs, _: &Context) -> R<Output> {
-    Err(ToolError::denied(
-        "port_forward is not supported by this runtime: tools run in a per-call sandbox and cannot hold a listening \
-         port open after the call; use `kubectl port-forward` on your machine instead",
-    ))
+fn port(value: i64, what: &str, allow_zero: bool) -> R<u16> {
+    u16::try_from(value)
+        .ok()
+        .filter(|p| allow_zero || *p != 0)
+        .ok_or_else(|| ToolError::invalid(format!("`{what}` must be a TCP port (got {value})")))
+}
+
+pub fn port_forward(a: PortForwardArgs, _: &Context) -> R<Output> {
+    use_context(&a.context)?;
+    let pod = required(&a.pod_name, "podName")?;
+    let namespace = required(&a.namespace, "namespace")?;
+    if let Some(addr) = opt(&a.address).filter(|a| !matches!(a.as_str(), "127.0.0.1" | "localhost")) {
+        return Err(ToolError::invalid(format!(
+            "`address` {addr} refused: port forwards listen on loopback (127.0.0.1) only"
+        )));
+    }
+    let seconds = u32::try_from(a.duration_seconds.unwrap_or(60))
+        .ok()
+        .filter(|s| *s > 0)
+        .ok_or_else(|| ToolError::invalid("`durationSeconds` must be a positive number of seconds"))?;
+    let mapping = kube::PortMapping {
+        local_port: port(a.local_port, "localPort", true)?,
+        remote_port: port(a.pod_port, "podPort", false)?,
+    };
+    let opts = kube::PortForwardOptions { ports: vec![mapping], duration_seconds: seconds };
+    let session = kube::port_forward(namespace, pod, &opts)?;
+    let listeners: Vec<Value> = session
+        .listeners
+        .iter()
+        .map(|m| json!({"local": format!("127.0.0.1:{}", m.local_port), "podPort": m.remote_port}))
+        .collect();
+    Output::json(&json!({
+        "pod": pod, "namespace": namespace, "listeners": listeners,
+        "expiresInSeconds": session.expires_in_seconds,
+    }))
 }

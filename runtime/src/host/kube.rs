@@ -6,7 +6,7 @@ use crate::kube::KubeService;
 use crate::kube::ops::{self, KubeFailure};
 use crate::sandbox::bindings::kube::{
     AccessDecision, AccessReview, ApplyOptions, DeleteOptions, ExecOptions, ExecResult, Host, KubeError, ListOptions,
-    LogOptions, MetricsKind, PatchKind, ResourceRef,
+    LogOptions, MetricsKind, PatchKind, PortForwardOptions, PortForwardSession, ResourceRef,
 };
 use std::sync::Arc;
 
@@ -88,8 +88,8 @@ impl Host for HostState {
     async fn delete(&mut self, target: ResourceRef, options: DeleteOptions) -> R<String> {
         call!(self, |svc, ctx| ops::delete(svc, ctx, &target, &options))
     }
-    async fn scale(&mut self, target: ResourceRef, replicas: u32) -> R<String> {
-        call!(self, |svc, ctx| ops::scale(svc, ctx, &target, replicas))
+    async fn scale(&mut self, target: ResourceRef, replicas: u32, dry_run: bool) -> R<String> {
+        call!(self, |svc, ctx| ops::scale(svc, ctx, &target, replicas, dry_run))
     }
     async fn logs(&mut self, namespace: String, pod: String, options: LogOptions) -> R<String> {
         call!(self, |svc, ctx| ops::logs(svc, ctx, &namespace, &pod, &options))
@@ -105,6 +105,14 @@ impl Host for HostState {
     }
     async fn exec(&mut self, namespace: String, pod: String, options: ExecOptions) -> R<ExecResult> {
         call!(self, |svc, ctx| ops::exec(svc, ctx, &namespace, &pod, &options))
+    }
+    async fn port_forward(
+        &mut self,
+        namespace: String,
+        pod: String,
+        options: PortForwardOptions,
+    ) -> R<PortForwardSession> {
+        call!(self, |svc, ctx| crate::kube::forward::port_forward(svc, ctx, &namespace, &pod, &options))
     }
     async fn events(
         &mut self,

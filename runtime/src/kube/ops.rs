@@ -207,11 +207,18 @@ pub async fn delete(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, 
     }
 }
 
-pub async fn scale(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, replicas: u32) -> R<String> {
+pub async fn scale(
+    svc: &KubeService,
+    ctx: Option<&str>,
+    target: &ResourceRef,
+    replicas: u32,
+    dry_run: bool,
+) -> R<String> {
     svc.policy.check_write("scale").map_err(KubeFailure::Forbidden)?;
     let (api, _) = api_for(svc, ctx, target, false).await?;
     let patch = serde_json::json!({ "spec": { "replicas": replicas } });
-    let scale = api.patch_scale(name_of(target)?, &PatchParams::default(), &Patch::Merge(&patch)).await?;
+    let pp = PatchParams { dry_run, ..Default::default() };
+    let scale = api.patch_scale(name_of(target)?, &pp, &Patch::Merge(&patch)).await?;
     to_json(svc, &scale)
 }
 

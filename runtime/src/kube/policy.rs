@@ -36,6 +36,11 @@ pub struct KubePolicyDocument {
     /// Allow `pod exec` (off by default).
     #[serde(default)]
     pub allow_exec: bool,
+    /// Allow port forwarding to pods on the runtime host's loopback (off by default).
+    #[serde(default)]
+    pub allow_port_forward: bool,
+    /// Upper bound on how long one port forward stays open (default 300 s).
+    pub port_forward_max_seconds: Option<u32>,
     /// Act as this user (Impersonate-User), so the API server's RBAC decides.
     pub impersonate_user: Option<String>,
     #[serde(default)]

@@ -40,11 +40,19 @@ pub fn build(cache_dir: Option<&Path>, max_in_flight: usize) -> Result<Engine> {
         .max_memory_size(4 << 30);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     if let Some(dir) = cache_dir {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;
-        let mut cache_config = CacheConfig::new();
-        cache_config.with_directory(dir);
-        let cache = Cache::new(cache_config).map_err(|e| Error::Engine(format!("cache at {}: {e}", dir.display())))?;
-        config.cache(Some(cache));
+        // The cache only saves compile time: a folder that cannot be used is
+        // reported and the runtime compiles in memory instead.
+        let cache = std::fs::create_dir_all(dir).map_err(|e| e.to_string()).and_then(|()| {
+            let mut cache_config = CacheConfig::new();
+            cache_config.with_directory(dir);
+            Cache::new(cache_config).map_err(|e| e.to_string())
+        });
+        match cache {
+            Ok(cache) => {
+                config.cache(Some(cache));
+            }
+            Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "compiled-component cache disabled"),
+        }
     }
     Engine::new(&config).map_err(|e| Error::Engine(e.to_string()))
 }
