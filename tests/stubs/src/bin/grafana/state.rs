@@ -154,7 +154,12 @@ impl Db {
         };
         let (a, b, c) = (db.id(), db.id(), db.id());
         db.datasources.push((ds(a, "prom-main", "Prometheus", "prometheus", "http://prometheus:9090", true), vec![]));
-        db.datasources.push((ds(b, "loki-main", "Loki", "loki", "http://loki:3100", false), vec![]));
+        // Grafana before 8 answered stored passwords in plain text (HTTP API >
+        // Data source API, v7 docs); this one keeps such legacy fields.
+        let mut loki = ds(b, "loki-main", "Loki", "loki", "http://loki:3100", false);
+        loki["password"] = json!("stub-legacy-password");
+        loki["basicAuthPassword"] = json!("stub-legacy-password");
+        db.datasources.push((loki, vec![]));
         db.datasources.push((ds(c, "testdata", "TestData", "grafana-testdata-datasource", "", false), vec![]));
         let plugin = |id: &str, name: &str, kind: &str| {
             json!({ "id": id, "name": name, "type": kind, "enabled": true, "pinned": false, "signature": "internal",
