@@ -293,6 +293,9 @@ async def test_export_then_import_into_another_space(kb):
         assert ops["total"] == 3 and "dash-overview" in ids(ops)
         assert "cannot be combined" in await rec.error("import_saved_objects", {"file": export["ndjson"], "overwrite": True, "createNewCopies": True})
         assert "line 1 is not a JSON object" in await rec.error("import_saved_objects", {"file": "not json"})
+        big = await rec.ok("create_saved_object", {"type": "query", "attributes": {"title": "big", "description": "x" * 1_100_000}})
+        too_big = await rec.error("export_saved_objects", {"objects": [{"type": "query", "id": big["id"]}]})
+        assert "larger than 1048576 bytes" in too_big and "ask for less" in too_big
     rec.assert_no_secrets(API_KEY)
 
 
@@ -344,6 +347,7 @@ async def test_spaces_lifecycle_and_space_scoped_calls(kb):
         assert (await rec.ok("delete_space", {"space_id": "team-a", "force": True}))["deleted"] is True
         assert "not found" in await rec.error("get_space", {"space_id": "team-a"})
         assert "not found" in await rec.error("get_dashboards", {"space": "team-a"})
+        assert "reserved" in await rec.error("delete_space", {"space_id": "default"})
         assert "reserved" in await rec.error("delete_space", {"space_id": "default", "force": True})
 
 

@@ -126,6 +126,9 @@ impl Kibana {
         match e {
             HttpError::Denied(_) => ToolError::denied(format!("kibana: {e}")),
             HttpError::InvalidUrl(_) => ToolError::invalid(format!("kibana: {e}")),
+            HttpError::TooLarge(n) => ToolError::upstream(format!(
+                "kibana's answer is larger than {n} bytes; ask for less (fewer objects, a smaller per_page or size)"
+            )),
             other => ToolError::upstream(format!("kibana at {} unreachable: {other}", self.backend.base())),
         }
     }

@@ -182,7 +182,10 @@ pub fn delete_space(a: DeleteArgs, ctx: &Context) -> Result<Output, ToolError> {
     let id = valid_space(required("space_id", &a.space_id)?, "space_id")?;
     let k = kibana(ctx, Some(&id))?;
     let path = format!("/api/spaces/space/{}", seg(&id));
-    k.global("GET", &path, None)?;
+    let space = k.global("GET", &path, None)?;
+    if space.get("_reserved").and_then(Value::as_bool) == Some(true) {
+        return Err(ToolError::invalid(format!("space `{id}` is reserved and cannot be deleted")));
+    }
     if !a.force.unwrap_or(false) {
         let f = Find {
             types: COMMON_TYPES.iter().map(|s| s.to_string()).collect(),
