@@ -140,6 +140,17 @@ async def test_lists_every_reference_tool_with_annotations_and_parameters(gf):
     assert {"limit", "offset"} <= set(tools["grafana_dashboards_summary"].input_schema["properties"])
 
 
+async def test_read_only_mode_hides_and_refuses_writes(runtime_bin, grafana_components, stub):
+    env = base_env(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN)
+    async with stdio_client(runtime_bin, grafana_components, "--read-only", env=env) as client:
+        names = {t.name.removeprefix("grafana_") for t in (await client.list_tools()).tools}
+        assert names == (REFERENCE_TOOLS | EXTRA_TOOLS) - WRITE_TOOLS
+        refused = await client.call_tool("grafana_delete_dashboard", {"uid": "node-exporter"})
+        still_there = await client.call_tool("grafana_dashboard", {"uid": "node-exporter"})
+    assert refused.is_error and "read-only" in text_of(refused)
+    assert json_of(still_there)["dashboard"]["uid"] == "node-exporter"
+
+
 # Read tools against the stub's seed data: (tool, arguments, check).
 READS = [
     ("dashboards", {}, lambda r: r["count"] == 20 and r["truncated"] and r["dashboards"][0]["url"].startswith("/d/")),
