@@ -184,6 +184,10 @@ async def test_reads_of_a_release_installed_by_helm(mcp, kube_cluster, namespace
         assert not any(r["name"] == "shop" for r in none["releases"])
         by_labels = await ok(client, "find_releases_by_labels", {"labelSelector": "name=shop,status=deployed", "namespace": ns})
         assert [r["name"] for r in by_labels["releases"]] == ["shop"]
+        by_owner = await ok(client, "find_releases_by_labels", {"labelSelector": "owner=helm", "namespace": ns})
+        assert [r["name"] for r in by_owner["releases"]] == ["shop"]
+        assert (await ok(client, "find_releases_by_labels", {"labelSelector": "status=failed", "namespace": ns}))["releases"] == []
+        assert "owner" in await err(client, "find_releases_by_labels", {"labelSelector": "owner!=helm", "namespace": ns})
 
         valid = await ok(client, "validate_release", {"name": "shop", "namespace": ns})
         assert valid["valid"] is True and valid["errors"] == []
@@ -390,7 +394,7 @@ async def test_read_only_modes_refuse_changes(mcp, kube_cluster, namespace, work
     assert helm_json(kube_cluster, "status", "ro", "-n", ns)["info"]["status"] == "deployed"
 
 
-async def test_health_and_missing_binary(mcp, kube_cluster):
+async def test_health_missing_binary_and_grant(mcp, kube_cluster, work):
     async with mcp() as client:
         health = await ok(client, "health_check", {})
         assert health["healthy"] is True, health
@@ -403,6 +407,12 @@ async def test_health_and_missing_binary(mcp, kube_cluster):
         assert health["healthy"] is False and "helm binary not configured" in health["checks"]["client"]["error"]
         # release reads need no helm binary
         assert "releases" in await ok(client, "list_releases", {})
+    # the capability is granted per component
+    cfg = write_config(work, None)
+    cfg.write_text(cfg.read_text().replace("[helm]\n", '[helm]\ncomponents = ["someone-else"]\n'))
+    async with mcp(config=cfg) as client:
+        assert "not granted Helm access" in await err(client, "list_releases", {})
+        assert "not granted Helm access" in await err(client, "list_repos", {})
 
 
 async def test_cluster_policy_applies_to_helm(mcp, kube_cluster, namespace, work, repo):

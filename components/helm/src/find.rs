@@ -33,9 +33,13 @@ pub struct LabelArgs {
 
 pub fn find_releases_by_labels(a: LabelArgs, _: &Context) -> R<Output> {
     use_context(&a.context)?;
-    let selector = required(&a.label_selector, "labelSelector")?;
+    let given = required(&a.label_selector, "labelSelector")?;
+    // Every release record carries owner=helm; the runtime adds that term itself.
+    let terms: Vec<&str> = given.split(',').map(str::trim).filter(|t| !t.is_empty() && *t != "owner=helm").collect();
+    let selector = terms.join(",");
     let limit = limit(a.limit, 30, 100, "limit")?;
-    let found = release::releases(opt(&a.namespace).as_deref(), Some(selector), true)?;
+    let found =
+        release::releases(opt(&a.namespace).as_deref(), Some(selector.as_str()).filter(|s| !s.is_empty()), true)?;
     let total = found.len();
     let list: Vec<Value> = found
         .iter()
@@ -46,7 +50,7 @@ pub fn find_releases_by_labels(a: LabelArgs, _: &Context) -> R<Output> {
             Ok(item)
         })
         .collect::<R<_>>()?;
-    Output::json(&json!({ "labelSelector": selector, "count": list.len(), "total": total, "releases": list }))
+    Output::json(&json!({ "labelSelector": given, "count": list.len(), "total": total, "releases": list }))
 }
 
 #[derive(Deserialize, JsonSchema)]
