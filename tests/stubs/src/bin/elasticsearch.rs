@@ -117,7 +117,7 @@ fn wildcard(pattern: &str, name: &str) -> bool {
 /// "Multi-target syntax": comma lists, wildcards (open, non-hidden indices
 /// only), `_all`, data stream names (their backing indices). A missing
 /// concrete name is `index_not_found_exception`.
-fn resolve<'a>(st: &'a St, target: &str, allow_closed: bool) -> Result<Vec<&'a Index>, Response> {
+fn resolve<'a>(st: &'a St, target: &str, allow_closed: bool) -> Result<Vec<&'a Index>, Box<Response>> {
     let mut out: Vec<&Index> = Vec::new();
     for part in target.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if part == "_all" || part.contains('*') {
@@ -135,11 +135,16 @@ fn resolve<'a>(st: &'a St, target: &str, allow_closed: bool) -> Result<Vec<&'a I
         }
         match st.iter().find(|i| i.name == part) {
             Some(i) if i.status == "close" && !allow_closed => {
-                return Err(es_error(400, "index_closed_exception", "closed", Some(part)));
+                return Err(Box::new(es_error(400, "index_closed_exception", "closed", Some(part))));
             }
             Some(i) => out.push(i),
             None => {
-                return Err(es_error(404, "index_not_found_exception", &format!("no such index [{part}]"), Some(part)));
+                return Err(Box::new(es_error(
+                    404,
+                    "index_not_found_exception",
+                    &format!("no such index [{part}]"),
+                    Some(part),
+                )));
             }
         }
     }
@@ -210,7 +215,7 @@ fn cat_indices(st: &St, target: Option<&str>, q: Option<String>) -> Response {
         None => st.iter().collect(),
         Some(t) => match resolve(st, t, true) {
             Ok(l) => l,
-            Err(r) => return r,
+            Err(r) => return *r,
         },
     };
     let bytes = param(&p, "bytes") == Some("b");
@@ -293,7 +298,7 @@ fn per_index(st: &St, target: &str, f: impl Fn(&Index) -> Value) -> Response {
     match resolve(st, target, true) {
         Ok(list) => Json(list.into_iter().map(|i| (i.name.to_string(), f(i))).collect::<serde_json::Map<_, _>>())
             .into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -325,7 +330,7 @@ fn stats_of(i: &Index) -> Value {
 async fn index_stats(State(st): State<St>, Path(t): Path<String>) -> Response {
     let list = match resolve(&st, &t, true) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let docs: usize = list.iter().filter(|i| i.status == "open").map(|i| i.docs.len()).sum();
     let bytes: u64 = list.iter().map(|i| i.size_bytes()).sum();
@@ -341,7 +346,7 @@ async fn index_stats(State(st): State<St>, Path(t): Path<String>) -> Response {
 async fn segments(State(st): State<St>, Path(t): Path<String>) -> Response {
     let list = match resolve(&st, &t, false) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let indices: serde_json::Map<String, Value> = list
         .iter()
@@ -355,11 +360,12 @@ async fn segments(State(st): State<St>, Path(t): Path<String>) -> Response {
         .into_response()
 }
 
-fn body_json(body: &str) -> Result<Value, Response> {
+fn body_json(body: &str) -> Result<Value, Box<Response>> {
     if body.trim().is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_str(body).map_err(|e| es_error(400, "x_content_parse_exception", &format!("[1:1] {e}"), None))
+    serde_json::from_str(body)
+        .map_err(|e| Box::new(es_error(400, "x_content_parse_exception", &format!("[1:1] {e}"), None)))
 }
 
 /// Search API: GET|POST /{target}/_search and /_search (`q` for URI search)
@@ -367,11 +373,11 @@ fn do_search(st: &St, target: &str, q: Option<String>, body: &str) -> Response {
     let p = params(q);
     let body = match body_json(body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let list = match resolve(st, target, false) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match search::search(&list, param(&p, "q"), &body, &p) {
         Ok(v) => Json(v).into_response(),
@@ -392,11 +398,11 @@ async fn count(State(st): State<St>, Path(t): Path<String>, RawQuery(q): RawQuer
     let p = params(q);
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let list = match resolve(&st, &t, false) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match search::hits(&list, param(&p, "q"), &body) {
         Ok(h) => Json(json!({ "count": h.len(), "_shards": { "total": list.len(), "successful": list.len(), "skipped": 0, "failed": 0 } })).into_response(),

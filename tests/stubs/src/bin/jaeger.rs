@@ -101,15 +101,14 @@ fn go_duration_us(s: &str) -> Option<i64> {
     Some(total as i64)
 }
 
-fn int_param(p: &[(String, String)], key: &str) -> Result<Option<i64>, Response> {
+/// An integer parameter; the error is the query service's message.
+fn int_param(p: &[(String, String)], key: &str) -> Result<Option<i64>, String> {
     match first(p, key) {
         None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            err(
-                StatusCode::BAD_REQUEST,
-                format!("unable to parse param '{key}': strconv.ParseInt: parsing \"{v}\": invalid syntax"),
-            )
-        }),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("unable to parse param '{key}': strconv.ParseInt: parsing \"{v}\": invalid syntax")),
     }
 }
 
@@ -123,7 +122,7 @@ fn tag_matches(tags: &Value, key: &str, value: &str) -> bool {
         t["key"].as_str() == Some(key)
             && match &t["value"] {
                 Value::String(s) => s == value,
-                other => other.to_string() == value,
+                other => value.parse::<Value>().ok().as_ref() == Some(other),
             }
     })
 }
@@ -192,7 +191,7 @@ async fn search(State(traces): State<Traces>, RawQuery(q): RawQuery) -> Response
     let now = now_us();
     let (start, end, limit) = match (int_param(&p, "start"), int_param(&p, "end"), int_param(&p, "limit")) {
         (Ok(s), Ok(e), Ok(l)) => (s.unwrap_or(now - 2 * DAY_US), e.unwrap_or(now), l.unwrap_or(0)),
-        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return err(StatusCode::BAD_REQUEST, r),
     };
     let mut bounds = [None, None];
     for (i, key) in ["minDuration", "maxDuration"].iter().enumerate() {
@@ -282,7 +281,7 @@ async fn dependencies(State(traces): State<Traces>, RawQuery(q): RawQuery) -> Re
     let p = params(q);
     let (end_ms, lookback_ms) = match (int_param(&p, "endTs"), int_param(&p, "lookback")) {
         (Ok(e), Ok(l)) => (e.unwrap_or(now_us() / 1000), l.unwrap_or(86_400_000)),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return err(StatusCode::BAD_REQUEST, r),
     };
     let (from, to) = ((end_ms - lookback_ms) * 1000, end_ms * 1000);
     let mut edges: BTreeMap<(String, String), u64> = BTreeMap::new();
