@@ -18,3 +18,12 @@ if [ ! -x "$VENV/bin/pytest" ] || ! cmp -s "$ROOT/tests/requirements.txt" "$VENV
     "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
     cp "$ROOT/tests/requirements.txt" "$VENV/.requirements.txt"
 fi
+
+# Elasticsearch 2.4.1 for the tests (tests/backends/es-up.sh) runs on Java 17
+# and is fetched with `npm pack`.
+if ! command -v java >/dev/null || ! command -v npm >/dev/null; then
+    echo "==> installing Java 17 and npm (Debian) for the Elasticsearch tests" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        openjdk-17-jre-headless npm >/dev/null
+fi
