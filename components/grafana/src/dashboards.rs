@@ -149,7 +149,7 @@ pub struct SaveArgs {
     /// The dashboard JSON model (needs `title`; with a `uid` of an existing
     /// dashboard it updates that one, and `version` must match unless `overwrite`).
     dashboard: Value,
-    /// Folder to save into (default: the General folder).
+    /// Folder to save into (default: the dashboard's current folder, or General for a new one).
     #[serde(rename = "folderUID", alias = "folderUid")]
     folder_uid: Option<String>,
     /// Replace the stored dashboard even if its version or title conflicts.
@@ -159,7 +159,14 @@ pub struct SaveArgs {
 }
 
 pub fn update_dashboard(a: SaveArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let Value::Object(mut model) = a.dashboard else {
+    // Accept what the `dashboard` tool returns ({dashboard, meta}) as well as the bare model.
+    let given = match a.dashboard {
+        Value::Object(mut o) if o.contains_key("meta") && o.get("dashboard").is_some_and(Value::is_object) => {
+            o.remove("dashboard").unwrap_or_default()
+        }
+        other => other,
+    };
+    let Value::Object(mut model) = given else {
         return Err(ToolError::invalid("`dashboard` must be a JSON object (the dashboard model)"));
     };
     if model.get("title").and_then(Value::as_str).is_none_or(|t| t.trim().is_empty()) {
@@ -170,14 +177,26 @@ pub fn update_dashboard(a: SaveArgs, ctx: &Context) -> Result<Output, ToolError>
     if model.get("uid").and_then(Value::as_str).is_some_and(|u| !u.is_empty()) {
         model.remove("id");
     }
+    let g = Grafana::new(ctx)?;
+    // Grafana files a dashboard saved without a folder under General: an
+    // update keeps the stored dashboard's folder unless one is given.
+    let folder = match (opt(&a.folder_uid), model.get("uid").and_then(Value::as_str).filter(|u| !u.is_empty())) {
+        (Some(f), _) => Some(f),
+        (None, Some(uid)) => match fetch(&g, uid) {
+            Ok(current) => current["meta"]["folderUid"].as_str().filter(|f| !f.is_empty()).map(str::to_string),
+            Err(ToolError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        },
+        (None, None) => None,
+    };
     let mut body = json!({ "dashboard": model, "overwrite": a.overwrite.unwrap_or(false) });
-    if let Some(f) = opt(&a.folder_uid) {
+    if let Some(f) = folder {
         body["folderUid"] = json!(f);
     }
     if let Some(m) = opt(&a.message) {
         body["message"] = json!(m);
     }
-    Output::json(&Grafana::new(ctx)?.with_body("POST", "/api/dashboards/db", &body)?)
+    Output::json(&g.with_body("POST", "/api/dashboards/db", &body)?)
 }
 
 #[derive(Deserialize, JsonSchema)]
