@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import ROOT, free_port, stub_server
+from grafana_reads import READS
 from helpers import json_of, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
@@ -149,84 +150,6 @@ async def test_read_only_mode_hides_and_refuses_writes(runtime_bin, grafana_comp
         still_there = await client.call_tool("grafana_dashboard", {"uid": "node-exporter"})
     assert refused.is_error and "read-only" in text_of(refused)
     assert json_of(still_there)["dashboard"]["uid"] == "node-exporter"
-
-
-# Read tools against the stub's seed data: (tool, arguments, check).
-READS = [
-    ("dashboards", {}, lambda r: r["count"] == 20 and r["truncated"] and r["dashboards"][0]["url"].startswith("/d/")),
-    ("dashboards", {"limit": 5, "summary": True},
-     lambda r: r["count"] == 5 and set(r["dashboards"][0]) == {"uid", "title", "folder", "folderUid", "tags"}),
-    ("dashboards_summary", {"limit": "10", "offset": "20"},
-     lambda r: r["count"] == 5 and not r["truncated"] and "nextOffset" not in r and r["offset"] == 20),
-    ("dashboards_summary", {"limit": 10},
-     lambda r: r["count"] == 10 and r["truncated"] and r["nextOffset"] == 10),
-    ("search_dashboards", {"query": "node"}, lambda r: [d["uid"] for d in r["dashboards"]] == ["node-exporter"]),
-    ("search_dashboards", {"tag": "infra,k8s", "summary": True},
-     lambda r: [d["uid"] for d in r["dashboards"]] == ["k8s-cluster"]),
-    ("search_dashboards", {"folderUID": "team-a", "limit": 100}, lambda r: r["count"] == 11 and not r["truncated"]),
-    ("search_dashboards", {"starred": True}, lambda r: [d["uid"] for d in r["dashboards"]] == ["node-exporter"]),
-    ("dashboard", {"uid": "node-exporter"},
-     lambda r: r["dashboard"]["title"] == "Node Exporter" and r["meta"]["folderTitle"] == "Operations"),
-    ("dashboard_summary", {"uid": "node-exporter"},
-     lambda r: r["panelCount"] == 4 and r["variables"] == ["instance"] and r["folder"] == "Operations"),
-    ("get_dashboard_panel_queries", {"dashboardUID": "node-exporter"},
-     lambda r: r["count"] == 3 and [len(p["queries"]) for p in r["panels"]] == [1, 2, 1]
-     and r["panels"][0]["datasource"] == "prom-main"),
-    ("get_dashboard_property", {"dashboardUID": "node-exporter", "propertyPath": "panels[1].panels.0.title"},
-     lambda r: r["value"] == "Memory used"),
-    ("get_dashboard_versions", {"dashboardUID": "node-exporter"},
-     lambda r: r["count"] == 1 and r["versions"][0]["version"] == 1 and r["versions"][0]["message"] == "initial"),
-    ("get_dashboard_version", {"dashboardUID": "node-exporter", "version": 1},
-     lambda r: r["version"] == 1 and r["data"]["title"] == "Node Exporter"),
-    ("folders", {}, lambda r: [f["uid"] for f in r["folders"]] == ["ops-folder", "team-a"]),
-    ("folders", {"limit": 1, "summary": True}, lambda r: r["count"] == 1 and r["truncated"]),
-    ("folder_detail", {"uid": "ops-folder"}, lambda r: r["title"] == "Operations" and r["version"] == 1),
-    ("datasources", {}, lambda r: r["total"] == 3 and not r["truncated"]),
-    ("datasources", {"limit": 2}, lambda r: r["count"] == 2 and r["truncated"] and r["total"] == 3),
-    ("datasources_summary", {}, lambda r: r["byType"]["prometheus"] == 1 and r["datasources"][0]["uid"] == "prom-main"),
-    ("datasource_detail", {"uid": "prom-main"}, lambda r: r["name"] == "Prometheus" and "secureJsonFields" in r),
-    ("get_datasource_by_name", {"name": "Loki"}, lambda r: r["uid"] == "loki-main"),
-    ("check_datasource_health", {"uid": "prom-main"}, lambda r: r["status"] == "OK"),
-    ("query_datasource", {"datasourceUID": "prom-main", "expr": "up", "limit": 5},
-     lambda r: (f := r["results"]["A"]["frames"][0])["rowCount"] == 30 and len(f["rows"]) == 5 and f["truncated"]),
-    ("query_datasource", {"datasourceUID": "prom-main", "queries": [{"expr": "a"}, {"expr": "b"}], "raw": True},
-     lambda r: set(r["results"]) == {"A", "B"} and len(r["results"]["B"]["frames"][0]["data"]["values"][0]) == 30),
-    ("datasource_proxy", {"datasourceUID": "prom-main", "path": "api/v1/labels"},
-     lambda r: "job" in r["response"]["data"]),
-    ("plugins", {}, lambda r: r["total"] == 4),
-    ("plugins_summary", {"type": "app"},
-     lambda r: r["plugins"] == [{"id": "grafana-lokiexplore-app", "name": "Logs Drilldown", "type": "app",
-                                 "enabled": True, "signature": "valid", "version": "1.0.4"}]),
-    ("plugin_detail", {"pluginID": "prometheus"}, lambda r: r["id"] == "prometheus" and r["type"] == "datasource"),
-    ("alerts", {}, lambda r: r["total"] == 2 and [x["title"] for x in r["rules"]] == ["Disk full", "High CPU"]
-     and r["rules"][1]["queries"] == 2 and "data" not in r["rules"][1]),
-    ("alerts", {"raw": True, "limit": 1}, lambda r: len(r["rules"][0]["data"]) == 2 and r["count"] == 1 and r["truncated"]),
-    ("get_alert_rule_by_uid", {"ruleUID": "rule-high-cpu"}, lambda r: r["condition"] == "B" and r["ruleGroup"] == "infra"),
-    ("list_contact_points", {"summary": True}, lambda r: [c["name"] for c in r["contactPoints"]] == ["ops-email", "ops-slack"]),
-    ("list_contact_points", {"name": "ops-slack"}, lambda r: r["count"] == 1 and r["contactPoints"][0]["type"] == "slack"),
-    ("get_annotations", {"tags": "deploy"}, lambda r: [a["text"] for a in r["annotations"]] == ["deploy v1.2.3"]),
-    ("get_annotations", {"tags": ["deploy", "incident"]}, lambda r: r["count"] == 0),
-    ("get_annotation_tags", {"tag": "inc"}, lambda r: r["tags"] == [{"tag": "incident", "count": 1}]),
-    ("test_connection", {},
-     lambda r: r["reachable"] and r["authenticated"] and r["version"] == "11.3.0" and r["organization"]["id"] == 1),
-    ("current_user", {}, lambda r: r["login"] == "sa-mcp"),
-    ("users", {"limit": 2}, lambda r: r["count"] == 2 and r["total"] == 3 and r["truncated"]),
-    ("users", {"limit": 2, "page": 2, "summary": True}, lambda r: [u["login"] for u in r["users"]] == ["editor"] and not r["truncated"]),
-    ("users", {"query": "vera"}, lambda r: [u["login"] for u in r["users"]] == ["viewer"]),
-    ("organization", {}, lambda r: r["id"] == 1 and r["name"] == "Main Org."),
-    ("list_teams", {}, lambda r: r["total"] == 2 and {t["name"] for t in r["teams"]} == {"SRE", "Developers"}),
-    ("list_teams", {"query": "sre", "summary": True}, lambda r: [t["uid"] for t in r["teams"]] == ["team-sre"]),
-    ("list_all_roles", {}, lambda r: r["total"] == 3 and r["roles"][0]["uid"] == "fixed_dashboards_reader"),
-    ("get_role_details", {"roleUID": "fixed_dashboards_writer"}, lambda r: len(r["permissions"]) == 3),
-    ("get_role_assignments", {"roleUID": "fixed_dashboards_reader"}, lambda r: r["users"][0]["login"] == "viewer"),
-    ("list_user_roles", {"userID": "2"}, lambda r: [x["uid"] for x in r["roles"]] == ["fixed_dashboards_reader"]),
-    ("list_team_roles", {"teamID": 1}, lambda r: [x["uid"] for x in r["roles"]] == ["custom_oncall"]),
-    ("get_resource_permissions", {"resourceType": "dashboard", "resourceUID": "node-exporter"},
-     lambda r: r["resourceType"] == "dashboards" and [p["permission"] for p in r["permissions"]] == ["Admin", "Edit", "View"]),
-    ("get_resource_description", {"resourceType": "datasources"}, lambda r: "Query" in r["permissions"]),
-    ("generate_logs_drilldown_link", {"datasourceName": "Loki", "from": "now-2h", "orgId": 1},
-     lambda r: "/a/grafana-lokiexplore-app/explore?var-ds=loki-main&from=now-2h&to=now&orgId=1" in r["url"]),
-]
 
 
 async def test_read_tools_against_the_stub(gf, stub):
