@@ -7,6 +7,7 @@ state changes of one test never leak into another."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 
@@ -502,7 +503,7 @@ async def test_credentials_basic_auth_and_bad_credentials(kb, stub):
         rec = Recorder(client)
         assert (await rec.ok("test_connection"))["connected"] is True
         assert (await rec.ok("create_dashboard", {"title": "via basic"}))["title"] == "via basic"
-    rec.assert_no_secrets(PASSWORD)
+    rec.assert_no_secrets(PASSWORD, base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode())
     wrong_key = "d3Jvbmc6a2V5LXRoYXQtaXMtd3Jvbmc="
     async with kb(MCP_KIBANA_URL=stub, MCP_KIBANA_API_KEY=wrong_key) as client:
         rec = Recorder(client)

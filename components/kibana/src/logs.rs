@@ -37,8 +37,6 @@ pub struct QueryArgs {
     time_field: Option<String>,
     /// Return each hit's full `_source` instead of timestamp/level/service/message.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
 }
 
 fn field<'a>(src: &'a Value, dotted: &str) -> Option<&'a Value> {
@@ -85,7 +83,7 @@ pub fn query_logs(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError> {
         "sort": [{ sort_by.clone(): { "order": order, "unmapped_type": "date" } }],
         "query": { "bool": { "must": [{ "query_string": { "query": query, "analyze_wildcard": true } }], "filter": filter } },
     });
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = kibana(ctx, None)?;
     let path_value = format!("{index}/_search");
     let req = k
         .request("POST", "/api/console/proxy", &[("path", Some(path_value)), ("method", Some("POST".into()))])
