@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
+import urllib.request
 
 import pytest
 
@@ -52,3 +54,32 @@ async def test_no_acknowledged_call_is_lost_to_kill_9(runtime_bin, components, t
     assert s.proc.returncode == -signal.SIGKILL
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
     assert sorted(line["arguments"]["n"] for line in lines) == list(range(calls))
+
+
+def test_sigterm_lets_calls_in_flight_finish(runtime_bin, components, tmp_path):
+    port = free_port()
+    audit = tmp_path / "audit.log"
+    with serve(runtime_bin, components, auth_config(port, audit), tmp_path, port=port) as s:
+        ops = {"X-API-Key": KEYS["ops"]}
+        init = raw_post(s.base, ops)
+        assert init.status_code == 200, init.text
+        session = {**ops, "Mcp-Session-Id": init.headers["mcp-session-id"], "Mcp-Protocol-Version": "2025-06-18"}
+        raw_post(s.base, session, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                "params": {"name": "utilities_sleep", "arguments": {"duration": 1500, "unit": "ms"}}}
+        answer = {}
+        worker = threading.Thread(target=lambda: answer.update(r=raw_post(s.base, session, call)))
+        worker.start()
+
+        def in_flight() -> bool:
+            text = urllib.request.urlopen(f"{s.admin}/metrics", timeout=5).read().decode()
+            return "k8s_mcp_tool_calls_in_flight 1" in text
+
+        wait_until(in_flight, timeout=30)
+        s.proc.send_signal(signal.SIGTERM)
+        worker.join(timeout=30)
+        assert answer["r"].status_code == 200
+        assert '"id":7' in answer["r"].text and '"isError":false' in answer["r"].text, answer["r"].text
+        assert s.proc.wait(timeout=30) == 0
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(l["tool"], l["outcome"]) for l in lines] == [("utilities_sleep", "ok")]

@@ -309,6 +309,23 @@ mod tests {
         assert!(a.authenticate(&headers(&[("authorization", "Bearer nope")]), None).await.is_err());
     }
 
+    #[tokio::test]
+    async fn argon2_password_hashes_verify() {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt = SaltString::encode_b64(b"fixed-test-salt!").unwrap();
+        let phc = argon2::Argon2::default().hash_password(b"s3cret", &salt).unwrap().to_string();
+        let section = AuthSection {
+            users: vec![UserEntry { username: "bob".into(), password_hash: phc, tenant: None, roles: vec![] }],
+            ..Default::default()
+        };
+        let a = Authenticator::new(&section, "t").unwrap();
+        let basic = |p: &str| base64::engine::general_purpose::STANDARD.encode(format!("bob:{p}"));
+        let ok = a.authenticate(&headers(&[("authorization", &format!("Basic {}", basic("s3cret")))]), None).await;
+        assert_eq!(ok.unwrap().subject, "bob");
+        let bad = a.authenticate(&headers(&[("authorization", &format!("Basic {}", basic("guess")))]), None).await;
+        assert!(bad.is_err());
+    }
+
     #[test]
     fn bad_hashes_name_the_key() {
         let section = AuthSection {

@@ -370,3 +370,70 @@ fn check_bucket(key: &str, b: &Bucket) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sections() -> Sections {
+        Sections {
+            auth: AuthSection::default(),
+            ratelimit: RateLimitSection::default(),
+            audit: AuditSection::default(),
+            admin: AdminSection::default(),
+        }
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn reference_environment_variables_configure_auth_and_rate_limits() {
+        let env = env_of(&[
+            ("MCP_AUTH_ENABLED", "true"),
+            ("MCP_AUTH_MODE", "apikey"),
+            ("MCP_AUTH_API_KEY", "k"),
+            ("MCP_RATE_LIMIT_ENABLED", "1"),
+            ("MCP_RATELIMIT_REQUESTS_PER_SECOND", "2.5"),
+            ("MCP_RATELIMIT_BURST", "7"),
+            ("MCP_AUTH_OIDC_ISSUER_URL", "https://idp.test/"),
+            ("MCP_AUTH_OIDC_CLIENT_ID", "mcp"),
+        ]);
+        let c = FrontDoorConfig::build(sections(), &env, None).unwrap();
+        assert!(c.auth_enabled);
+        assert_eq!(c.auth.mode.as_deref(), Some("apikey"));
+        assert_eq!(c.ratelimit.unwrap().credential, Bucket { requests_per_second: 2.5, burst: 7 });
+        let jwt = c.auth.jwt.unwrap();
+        assert_eq!(jwt.discovery_url.as_deref(), Some("https://idp.test/.well-known/openid-configuration"));
+        assert_eq!(jwt.audience.as_deref(), Some("mcp"));
+        assert_eq!(c.admin_listen, Some(DEFAULT_ADMIN_LISTEN.parse().unwrap()));
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = |pairs: &'static [(&'static str, &'static str)]| {
+            FrontDoorConfig::build(sections(), &env_of(pairs), None).unwrap_err().to_string()
+        };
+        assert!(err(&[("MCP_AUTH_ENABLED", "perhaps")]).contains("MCP_AUTH_ENABLED"));
+        assert!(err(&[("MCP_AUTH_ENABLED", "true")]).contains("auth.enabled"));
+        assert!(err(&[("MCP_AUTH_API_KEY", "k"), ("MCP_AUTH_MODE", "magic")]).contains("auth.mode"));
+        assert!(err(&[("MCP_RATELIMIT_ENABLED", "true"), ("MCP_RATELIMIT_BURST", "0")]).contains("ratelimit.burst"));
+        assert!(
+            err(&[("MCP_RATELIMIT_ENABLED", "true"), ("MCP_RATELIMIT_REQUESTS_PER_SECOND", "0")])
+                .contains("ratelimit.requests_per_second")
+        );
+        let msg = FrontDoorConfig::build(sections(), &|_| None, Some("nowhere")).unwrap_err().to_string();
+        assert!(msg.contains("admin.listen"), "{msg}");
+        let s = Sections { audit: AuditSection { enabled: Some(true), ..Default::default() }, ..sections() };
+        let msg = FrontDoorConfig::build(s, &|_| None, None).unwrap_err().to_string();
+        assert!(msg.contains("audit.path"), "{msg}");
+    }
+
+    #[test]
+    fn admin_listener_can_be_turned_off() {
+        assert_eq!(FrontDoorConfig::build(sections(), &|_| None, Some("off")).unwrap().admin_listen, None);
+        let s = Sections { admin: AdminSection { enabled: Some(false), listen: None }, ..sections() };
+        assert_eq!(FrontDoorConfig::build(s, &|_| None, None).unwrap().admin_listen, None);
+    }
+}
