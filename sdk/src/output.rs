@@ -25,6 +25,15 @@ impl Output {
         Ok(Self { content: vec![ContentBlock::Json(text)], structured })
     }
 
+    /// Like [`Output::json`], with compact text: for long lists, where
+    /// indentation would be most of the bytes the model reads.
+    pub fn json_compact<T: Serialize>(value: &T) -> Result<Self, crate::ToolError> {
+        let value = serde_json::to_value(value)?;
+        let text = value.to_string();
+        let structured = value.is_object().then(|| text.clone());
+        Ok(Self { content: vec![ContentBlock::Json(text)], structured })
+    }
+
     /// Append another text block.
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
         self.content.push(ContentBlock::Text(text.into()));

@@ -65,7 +65,7 @@ async def test_create_list_get_describe(kube, namespace):
         big = await ok(client, "list_resources", {"kind": "ConfigMap", "namespace": ns, "limit": 200})
         assert {f"cm-{i}" for i in range(7)} <= {i["metadata"]["name"] for i in big["items"]} and big["continue"] is None
         summary = await ok(client, "list_resources_summary", {"kind": "cm", "namespace": ns, "labelSelector": "batch=a", "includeLabels": True, "limit": 2})
-        assert summary["count"] == 2 and summary["items"][0]["labels"] == {"batch": "a"} and summary["items"][0]["status"]["keys"] == 1
+        assert summary["count"] == 2 and summary["items"][0]["labels"] == {"batch": "a"} and summary["items"][0]["keys"] == 1
         full = await ok(client, "list_resources_full", {"kind": "ConfigMap", "namespace": ns, "fieldSelector": "metadata.name=cm-3"})
         assert full["items"][0]["data"] == {"i": "3"}
 
@@ -75,7 +75,7 @@ async def test_create_list_get_describe(kube, namespace):
         s = await ok(client, "get_resource_summary", {"kind": "Deployment", "name": "web", "namespace": ns})
         assert s["status"]["desired"] == 1 and s["status"]["ready"] == 1
         pods = await ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=web"})
-        assert pods["items"][0]["status"]["phase"] == "Running" and pods["items"][0]["status"]["ready"] == "1/1"
+        assert pods["items"][0]["phase"] == "Running" and pods["items"][0]["ready"] == "1/1"
 
         # jsonpath: braces, bare dotted path, [index]
         for path in ("{.spec.template.spec.containers[0].image}", "spec.template.spec.containers[0].image"):
@@ -108,18 +108,18 @@ async def test_scale_logs_events(kube, namespace):
     ns = namespace
     async with kube() as client:
         await ok(client, "create_resource", {"manifest": deployment("api", ns)})
-        rejected = await call(client, "scale_resource", {"kind": "Deployment", "name": "api", "namespace": ns, "replicas": 3, "dry_run": True})
-        assert rejected.is_error and "dry_run" in text_of(rejected)
+        negative = await call(client, "scale_resource", {"kind": "Deployment", "name": "api", "namespace": ns, "replicas": -1})
+        assert negative.is_error and "replicas" in text_of(negative)
         scaled = await ok(client, "scale_resource", {"kind": "Deployment", "name": "api", "namespace": ns, "replicas": 3})
         assert scaled["replicas"] == 3
         # the ReplicaSet and pods follow
         await poll(
             lambda: ok(client, "list_resources_summary", {"kind": "ReplicaSet", "namespace": ns, "labelSelector": "app=api"}),
-            lambda r: r["count"] == 1 and r["items"][0]["status"]["ready"] == 3,
+            lambda r: r["count"] == 1 and r["items"][0]["ready"] == 3,
         )
         pods = await poll(
             lambda: ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=api"}),
-            lambda r: r["count"] == 3 and all(p["status"]["phase"] == "Running" for p in r["items"]),
+            lambda r: r["count"] == 3 and all(p["phase"] == "Running" for p in r["items"]),
         )
         pod = pods["items"][0]["name"]
         logs = await ok(client, "get_pod_logs", {"name": pod, "namespace": ns, "tailLines": 2})
@@ -148,7 +148,7 @@ async def test_scale_logs_events(kube, namespace):
         assert status["complete"] and not status["timedOut"], status
         await poll(
             lambda: ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=api"}),
-            lambda r: r["count"] == 3 and all(p["status"]["phase"] == "Running" for p in r["items"]),
+            lambda r: r["count"] == 3 and all(p["phase"] == "Running" for p in r["items"]),
         )
 
         # patch (merge, json, apply) and delete, then wait for deletion
@@ -247,8 +247,6 @@ async def test_cluster_level_tools(kube, kube_cluster):
             assert un["unschedulable"] is False
         usage = await call(client, "get_resource_usage", {"resourceType": "nodes"})
         assert usage.is_error and "metrics API not available" in text_of(usage)
-        pf = await call(client, "port_forward", {"podName": "x", "namespace": "default", "localPort": 1, "podPort": 2})
-        assert pf.is_error and "not supported" in text_of(pf)
 
 
 async def test_no_kubeconfig_is_a_clear_error(runtime_bin, components_dir, kube_cluster):
@@ -312,7 +310,7 @@ async def test_drain_evicts_and_respects_disruption_budgets(kube, kube_cluster, 
         await ok(client, "create_resource", {"manifest": deployment("guarded", ns, replicas=2)})
         running = await poll(
             lambda: pods_of(client),
-            lambda r: r["count"] == 2 and all(p["status"]["phase"] == "Running" for p in r["items"]),
+            lambda r: r["count"] == 2 and all(p["phase"] == "Running" for p in r["items"]),
         )
         original = {p["name"] for p in running["items"]}
         plan = await ok(client, "drain_node", {"name": node, "dryRun": True, "timeoutSeconds": 5})

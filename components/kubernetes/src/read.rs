@@ -92,12 +92,36 @@ pub fn list_resources(a: ListArgs, _: &Context) -> R<Output> {
     render(&with_page(out, &list), &a.output)
 }
 
+/// One row of a summary list: the list names the kind (and the namespace,
+/// when it is one), so rows carry only what differs, status fields inline.
+fn summary_row(item: &Value, labels: bool, one_namespace: bool) -> Value {
+    let mut row = summarize(item, labels);
+    if let Some(o) = row.as_object_mut() {
+        o.remove("kind");
+        if one_namespace {
+            o.remove("namespace");
+        }
+        if let Some(Value::Object(status)) = o.remove("status") {
+            o.extend(status);
+        }
+    }
+    row
+}
+
 pub fn list_resources_summary(a: ListArgs, _: &Context) -> R<Output> {
     let (list, items) = list_page(&a, 30, 500)?;
     let labels = a.include_labels.unwrap_or(false);
-    let items: Vec<Value> = items.iter().map(|i| summarize(i, labels)).collect();
-    let out = json!({"kind": a.kind, "count": items.len(), "items": items});
-    render(&with_page(out, &list), &a.output)
+    let namespace = opt(&a.namespace);
+    let rows: Vec<Value> = items.iter().map(|i| summary_row(i, labels, namespace.is_some())).collect();
+    let mut out = json!({"kind": a.kind, "count": rows.len(), "items": rows});
+    if let Some(ns) = namespace {
+        out["namespace"] = json!(ns);
+    }
+    let out = with_page(out, &list);
+    match opt(&a.output) {
+        None => Output::json_compact(&out),
+        Some(_) => render(&out, &a.output),
+    }
 }
 
 pub fn list_resources_full(a: ListArgs, _: &Context) -> R<Output> {
