@@ -74,10 +74,17 @@ impl HelmService {
             (None, Some(env)) if !env.is_empty() => Some(check_binary(Path::new(&env), ENV_HELM_BINARY)?),
             _ => find_on_path("helm"),
         };
-        let state_dir = section.state_dir.clone().unwrap_or_else(default_state_dir);
-        files::private_dir(&state_dir)
-            .map_err(|e| Error::invalid("helm.state_dir", format!("{}: {e}", state_dir.display())))?;
-        let state_dir = state_dir.canonicalize().map_err(|e| Error::Io(state_dir.display().to_string(), e))?;
+        // A configured folder must be usable now; the default one is only
+        // created when a call first needs it (no start-up side effect).
+        // Absolute either way: helm runs in the tenant's files folder.
+        let state_dir = match &section.state_dir {
+            Some(dir) => {
+                files::private_dir(dir)
+                    .map_err(|e| Error::invalid("helm.state_dir", format!("{}: {e}", dir.display())))?;
+                dir.canonicalize().map_err(|e| Error::Io(dir.display().to_string(), e))?
+            }
+            None => std::path::absolute(default_state_dir()).map_err(|e| Error::Io("helm state folder".into(), e))?,
+        };
         let mut file_roots = Vec::new();
         for root in &section.file_roots {
             let canonical = root

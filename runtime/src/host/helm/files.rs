@@ -54,6 +54,7 @@ pub struct TenantDirs {
 
 impl TenantDirs {
     pub fn open(state_dir: &Path, tenant: &str) -> io::Result<Self> {
+        private_dir(state_dir)?;
         let root = state_dir.join("tenants").join(tenant_folder(tenant));
         let dirs = Self {
             config: root.join("config"),
