@@ -151,7 +151,7 @@ fn error_of(resp: &Response) -> ToolError {
 
 fn parse_timeout_ms(text: &str) -> Option<u64> {
     let secs: f64 = text.trim().trim_end_matches('s').parse().ok()?;
-    (secs > 0.0 && secs.is_finite()).then(|| (secs * 1000.0) as u64)
+    (secs > 0.0 && secs.is_finite()).then_some((secs * 1000.0) as u64)
 }
 
 /// An index name or pattern (comma lists and wildcards allowed) safe to put

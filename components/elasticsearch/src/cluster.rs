@@ -266,3 +266,21 @@ pub fn cluster_detail(a: ClusterDetailArgs, ctx: &Context) -> Result<Output, Too
     }
     Output::json(&out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_of_old_and_new_nodes() {
+        assert_eq!(roles(&json!({ "roles": ["data_hot", "ingest"] })), ["data_hot", "ingest"]);
+        assert_eq!(roles(&json!({ "attributes": {} })), ["master", "data"]);
+        assert_eq!(
+            roles(&json!({ "attributes": { "data": "false", "master": "false", "client": "true" } })),
+            ["client"]
+        );
+        let old = metrics(&json!({ "os": { "cpu_percent": 7, "load_average": 1.5 } }));
+        let new = metrics(&json!({ "os": { "cpu": { "percent": 7, "load_average": { "1m": 1.5 } } } }));
+        assert_eq!(old, new);
+    }
+}

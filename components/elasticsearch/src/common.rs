@@ -113,3 +113,30 @@ pub fn cell(v: &Value, max: usize) -> Value {
         Value::String(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_and_substrings() {
+        assert!(wildcard("logs-*", "logs-2026.11"));
+        assert!(wildcard("*-web", "metrics-web"));
+        assert!(wildcard("a?c", "ABC"));
+        assert!(!wildcard("logs-*", "metrics-logs"));
+        assert!(wildcard("prod", "app-prod-1"));
+    }
+
+    #[test]
+    fn pages_chain_by_token() {
+        let items: Vec<Value> = (0..5).map(|i| json!(i)).collect();
+        let first = page(items.clone(), 0, 2);
+        assert_eq!(first["continueToken"], "offset:2");
+        let next = offset(first["continueToken"].as_str()).unwrap();
+        let last = page(items.clone(), 4, 2);
+        assert_eq!((next, last["hasMore"].clone(), last["count"].clone()), (2, json!(false), json!(1)));
+        assert!(offset(Some("7")).is_err());
+        assert!(limit("limit", Some(2.5), 20, 100).is_err());
+        assert_eq!(limit("limit", Some(100.0), 20, 100).unwrap(), 100);
+    }
+}

@@ -326,3 +326,22 @@ fn segment_summary(v: &Value) -> Value {
     }
     json!({ "segments": count, "size_bytes": bytes, "docs": docs })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_fields_of_typed_and_typeless_mappings() {
+        let typed = json!({ "i": { "mappings": { "event": { "properties": {
+            "http": { "properties": { "status": { "type": "integer" } } } } } } } });
+        let typeless = json!({ "i": { "mappings": { "properties": {
+            "msg": { "type": "text", "fields": { "keyword": { "type": "keyword" } } } } } } });
+        let f = mapping_fields(&typed);
+        assert_eq!(f[1]["field"], "http.status");
+        assert_eq!(f[1]["doc_type"], "event");
+        let f = mapping_fields(&typeless);
+        assert_eq!((f[1]["field"].clone(), f[1]["type"].clone()), (json!("msg.keyword"), json!("keyword")));
+        assert!(f[0].get("doc_type").is_none());
+    }
+}

@@ -289,3 +289,23 @@ pub fn data_streams(a: DataStreamArgs, ctx: &Context) -> Result<Output, ToolErro
     let streams: Vec<Value> = streams.into_iter().take(n).collect();
     Output::json(&json!({ "total": total, "truncated": total > n, "data_streams": streams }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_of_every_version() {
+        assert_eq!(total(&json!({ "total": 12 })), (json!(12), "eq"));
+        assert_eq!(total(&json!({ "total": { "value": 10000, "relation": "gte" } })), (json!(10000), "gte"));
+    }
+
+    #[test]
+    fn query_or_query_string() {
+        assert!(query_parts(Some(json!({"match_all": {}})), Some("x".into())).is_err());
+        assert!(query_parts(Some(json!("level:error")), None).is_err());
+        let (q, s) = query_parts(Some(json!("{\"term\": {\"a\": 1}}")), None).unwrap();
+        assert_eq!((q, s), (Some(json!({"term": {"a": 1}})), None));
+        assert_eq!(field(&json!({"http": {"status": 5}}), "http.status"), &json!(5));
+    }
+}

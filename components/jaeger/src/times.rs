@@ -106,7 +106,37 @@ pub fn rfc3339(us: i64) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Microseconds as milliseconds with three decimals.
+/// Microseconds as (fractional) milliseconds.
 pub fn ms(us: i64) -> f64 {
-    (us as f64 / 1000.0 * 1000.0).round() / 1000.0
+    us as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_go_and_plain_forms() {
+        assert_eq!(duration_us("d", "250ms").unwrap(), 250_000);
+        assert_eq!(duration_us("d", "1.5s").unwrap(), 1_500_000);
+        assert_eq!(duration_us("d", "1h30m").unwrap(), 5_400_000_000);
+        assert_eq!(duration_us("d", "100us").unwrap(), 100);
+        assert_eq!(duration_us("d", "20").unwrap(), 20_000);
+        for bad in ["", "soon", "5 parsecs", "-1", "1y"] {
+            assert!(duration_us("d", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_by_magnitude_rfc3339_and_relative() {
+        let now = 1_800_000_000_000_000;
+        assert_eq!(time_us("t", "1700000000", now).unwrap(), 1_700_000_000_000_000);
+        assert_eq!(time_us("t", "1700000000123", now).unwrap(), 1_700_000_000_123_000);
+        assert_eq!(time_us("t", "1700000000123456", now).unwrap(), 1_700_000_000_123_456);
+        assert_eq!(time_us("t", "1700000000123456789", now).unwrap(), 1_700_000_000_123_456);
+        assert_eq!(time_us("t", "2023-11-14T22:13:20Z", now).unwrap(), 1_700_000_000_000_000);
+        assert_eq!(time_us("t", "now-1h", now).unwrap(), now - 3_600_000_000);
+        assert!(time_us("t", "yesterday", now).is_err());
+        assert!(window(Some("now"), Some("now-1h")).is_err());
+    }
 }

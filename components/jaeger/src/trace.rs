@@ -131,19 +131,24 @@ fn self_time(span: &Span, kids: &[usize], spans: &[Span]) -> i64 {
     (span.duration - covered).max(0)
 }
 
-/// Walk back from the end of `i`: the last-finishing child before the
-/// cursor is on the path, then the parent's own work before that child, and
-/// so on (the approach of the Jaeger UI's critical path).
+/// Walk back from the end of `i`: the last-finishing child is on the path,
+/// then the parent's own work until that child started, then the last child
+/// that finished before then, and so on (the Jaeger UI's critical path; a
+/// child outliving its parent is clipped to the parent's end).
 fn critical(i: usize, bound: i64, spans: &[Span], kids: &HashMap<&str, Vec<usize>>, out: &mut Vec<(usize, i64, i64)>) {
     let span = &spans[i];
     let mut cursor = span.end().min(bound);
     let mut list: Vec<usize> = kids.get(span.id.as_str()).cloned().unwrap_or_default();
     list.sort_by_key(|&k| std::cmp::Reverse(spans[k].end()));
+    let mut first = true;
     for k in list {
         let child = &spans[k];
-        if child.start >= cursor || cursor <= span.start {
+        // After the first pick only children that finished before the
+        // cursor can be on the path; overlapping ones were not waited for.
+        if cursor <= span.start || child.start >= cursor || (!first && child.end() > cursor) {
             continue;
         }
+        first = false;
         let child_end = child.end().min(cursor);
         if child_end < cursor {
             out.push((i, child_end, cursor));
@@ -236,4 +241,55 @@ pub fn analyse(trace: &Value) -> Value {
         out["warnings"] = w.clone();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(id: &str, parent: Option<&str>, start: i64, duration: i64) -> Value {
+        let refs = parent.map_or(json!([]), |p| json!([{ "refType": "CHILD_OF", "spanID": p }]));
+        json!({ "spanID": id, "operationName": id, "references": refs, "startTime": start, "duration": duration,
+                "processID": "p1", "tags": [] })
+    }
+
+    #[test]
+    fn critical_path_follows_the_last_finishing_child() {
+        // root 0..100; a 10..40 and b 20..90 overlap; c 30..80 inside b.
+        let trace = json!({ "traceID": "t", "processes": { "p1": { "serviceName": "svc" } }, "spans": [
+            span("root", None, 0, 100), span("a", Some("root"), 10, 30), span("b", Some("root"), 20, 70),
+            span("c", Some("b"), 30, 50),
+        ]});
+        let a = analyse(&trace);
+        let on_path: BTreeMap<String, f64> = a["critical_path"]["contributors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["span_id"].as_str().unwrap().to_string(), c["on_path_ms"].as_f64().unwrap()))
+            .collect();
+        // root 90..100 and 0..20, b 80..90 and 20..30, c 30..80; a is hidden behind b.
+        assert_eq!(on_path["root"], 0.03);
+        assert_eq!(on_path["b"], 0.02);
+        assert_eq!(on_path["c"], 0.05);
+        assert!(!on_path.contains_key("a"));
+        let self_ms: BTreeMap<String, f64> = a["span_table"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["span_id"].as_str().unwrap().to_string(), r["self_ms"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(self_ms["root"], 0.02); // 100 minus the union 10..90
+        assert_eq!(self_ms["b"], 0.02);
+        assert_eq!(a["slowest_spans"][0]["span_id"], "c");
+    }
+
+    #[test]
+    fn errors_and_roots_are_found() {
+        let mut failing = span("x", Some("missing-parent"), 5, 10);
+        failing["tags"] = json!([{ "key": "http.status_code", "type": "int64", "value": 503 }]);
+        let trace = json!({ "traceID": "t", "processes": { "p1": { "serviceName": "svc" } }, "spans": [failing] });
+        let s = summary(&trace);
+        assert_eq!(s["root_operation"], "x");
+        assert_eq!(s["error_spans"], 1);
+    }
 }
