@@ -5,6 +5,7 @@ start-up safety check — driven by the Python MCP client over HTTP."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import urllib.request
 
@@ -24,6 +25,7 @@ from frontdoor_support import (
     serve,
     utilities_only,
 )
+from conftest import COMPONENTS
 from frontdoor_support import INIT
 from helpers import text_of
 
@@ -212,3 +214,24 @@ def test_sse_session_belongs_to_its_credential(server):
         assert bad.json()["error"]["code"] == -32700
         own = httpx.post(f"{server.base}{endpoint}", json=INIT, headers={"X-API-Key": KEYS["clock"]}, timeout=5)
         assert own.status_code == 202, own.text
+
+
+async def test_identity_reaches_the_component(runtime_bin, components, tmp_path):
+    """The caller's tenant (from the JWT's `tenant` claim or the API key's
+    entry) is what the component sees in its call context."""
+    from conftest import free_port
+
+    hello = COMPONENTS / "target" / "wasm32-wasip2" / "release" / "hello.wasm"
+    assert hello.exists(), f"{hello} missing: run scripts/build-components.sh"
+    d = tmp_path / "with-hello"
+    shutil.copytree(components, d)
+    shutil.copy(hello, d / "hello.wasm")
+    port = free_port()
+    extra = '\n[auth.roles.greeter]\nservices = ["hello"]\n'
+    with serve(runtime_bin, d, auth_config(port, tmp_path / "audit.log", extra), tmp_path, port=port) as s:
+        for tenant in ("tenant-one", "tenant-two"):
+            token = mint(claims(s.base, sub=f"user-{tenant}", tenant=tenant, roles=["greeter"]))
+            async with client(s.base, {"Authorization": f"Bearer {token}"}) as c:
+                assert {t.name for t in (await c.list_tools()).tools} == {"hello_greet"}
+                result = await c.call_tool("hello_greet", {"name": "Ann"})
+                assert text_of(result) == f"Hello, Ann! (tenant {tenant})"
