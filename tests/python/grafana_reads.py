@@ -70,6 +70,8 @@ READS = [
     ("list_all_roles", {}, lambda r: r["total"] == 3 and r["roles"][0]["uid"] == "fixed_dashboards_reader"),
     ("get_role_details", {"roleUID": "fixed_dashboards_writer"}, lambda r: len(r["permissions"]) == 3),
     ("get_role_assignments", {"roleUID": "fixed_dashboards_reader"}, lambda r: r["users"][0]["login"] == "viewer"),
+    ("get_resource_permissions", {"resourceType": "folders", "resourceUID": "ops-folder", "limit": 2},
+     lambda r: r["count"] == 2 and r["total"] == 3 and r["truncated"]),
     ("list_user_roles", {"userID": "2"}, lambda r: [x["uid"] for x in r["roles"]] == ["fixed_dashboards_reader"]),
     ("list_team_roles", {"teamID": 1}, lambda r: [x["uid"] for x in r["roles"]] == ["custom_oncall"]),
     ("get_resource_permissions", {"resourceType": "dashboard", "resourceUID": "node-exporter"},

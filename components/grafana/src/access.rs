@@ -143,9 +143,29 @@ pub fn get_role_details(a: RoleArgs, ctx: &Context) -> Result<Output, ToolError>
     Output::json(&out)
 }
 
-pub fn get_role_assignments(a: RoleArgs, ctx: &Context) -> Result<Output, ToolError> {
+#[derive(Deserialize, JsonSchema)]
+pub struct AssignmentArgs {
+    /// UID of the role.
+    #[serde(rename = "roleUID", alias = "roleUid", alias = "uid")]
+    role_uid: String,
+    /// Most users, teams and service accounts shown (each): 1-100 (default 20).
+    limit: Option<Num>,
+}
+
+pub fn get_role_assignments(a: AssignmentArgs, ctx: &Context) -> Result<Output, ToolError> {
+    let n = limit(&a.limit)?;
     let path = format!("{}/assignments", role_path(&a.role_uid)?);
-    let out = Grafana::new(ctx)?.get(&path, &[]).map_err(missing(format!("role `{}`", a.role_uid.trim())))?;
+    let mut out = Grafana::new(ctx)?.get(&path, &[]).map_err(missing(format!("role `{}`", a.role_uid.trim())))?;
+    for key in ["users", "teams", "serviceAccounts"] {
+        if let Some(list) = out.get_mut(key).and_then(Value::as_array_mut)
+            && list.len() > n
+        {
+            let total = list.len();
+            list.truncate(n);
+            out[format!("{key}Total")] = json!(total);
+            out["truncated"] = json!(true);
+        }
+    }
     Output::json(&out)
 }
 
@@ -154,15 +174,19 @@ pub struct UserRolesArgs {
     /// Numeric ID of the user.
     #[serde(rename = "userID", alias = "userId")]
     user_id: Num,
+    /// Most roles: 1-100 (default 20).
+    limit: Option<Num>,
 }
 
 pub fn list_user_roles(a: UserRolesArgs, ctx: &Context) -> Result<Output, ToolError> {
     let id = numeric_id("userID", &a.user_id)?;
+    let n = limit(&a.limit)?;
     let path = format!("/api/access-control/users/{id}/roles");
     let roles = as_list(Grafana::new(ctx)?.get(&path, &[]).map_err(missing(format!("user {id}")))?, "roles")?;
-    Output::json(
-        &json!({ "userID": id, "count": roles.len(), "roles": roles.iter().map(role_row).collect::<Vec<_>>() }),
-    )
+    let total = roles.len();
+    let mut out = listing("roles", roles.iter().map(role_row).collect(), n, Some(total));
+    out["userID"] = json!(id);
+    Output::json(&out)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -170,15 +194,19 @@ pub struct TeamRolesArgs {
     /// Numeric ID of the team.
     #[serde(rename = "teamID", alias = "teamId")]
     team_id: Num,
+    /// Most roles: 1-100 (default 20).
+    limit: Option<Num>,
 }
 
 pub fn list_team_roles(a: TeamRolesArgs, ctx: &Context) -> Result<Output, ToolError> {
     let id = numeric_id("teamID", &a.team_id)?;
+    let n = limit(&a.limit)?;
     let path = format!("/api/access-control/teams/{id}/roles");
     let roles = as_list(Grafana::new(ctx)?.get(&path, &[]).map_err(missing(format!("team {id}")))?, "roles")?;
-    Output::json(
-        &json!({ "teamID": id, "count": roles.len(), "roles": roles.iter().map(role_row).collect::<Vec<_>>() }),
-    )
+    let total = roles.len();
+    let mut out = listing("roles", roles.iter().map(role_row).collect(), n, Some(total));
+    out["teamID"] = json!(id);
+    Output::json(&out)
 }
 
 /// The API's plural resource names; singular forms are accepted too.
@@ -206,10 +234,13 @@ pub struct PermissionArgs {
     /// UID (or numeric ID for teams and service accounts) of the resource.
     #[serde(rename = "resourceUID", alias = "resourceUid")]
     resource_uid: Option<String>,
+    /// Most entries: 1-100 (default 20).
+    limit: Option<Num>,
 }
 
 pub fn get_resource_permissions(a: PermissionArgs, ctx: &Context) -> Result<Output, ToolError> {
     let kind = resource(&a.resource_type)?;
+    let n = limit(&a.limit)?;
     let uid = a.resource_uid.as_deref().unwrap_or("");
     let path = format!("/api/access-control/{kind}/{}", segment("resourceUID", uid)?);
     let what = format!("{kind} `{}`", uid.trim());
@@ -220,7 +251,11 @@ pub fn get_resource_permissions(a: PermissionArgs, ctx: &Context) -> Result<Outp
             pick(e, &["permission", "userId", "userLogin", "teamId", "team", "builtInRole", "isManaged", "isInherited"])
         })
         .collect();
-    Output::json(&json!({ "resourceType": kind, "resourceUID": uid.trim(), "count": rows.len(), "permissions": rows }))
+    let total = rows.len();
+    let mut out = listing("permissions", rows, n, Some(total));
+    out["resourceType"] = json!(kind);
+    out["resourceUID"] = json!(uid.trim());
+    Output::json(&out)
 }
 
 #[derive(Deserialize, JsonSchema)]
