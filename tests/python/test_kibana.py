@@ -380,6 +380,7 @@ async def test_alert_rule_lifecycle_with_snooze_and_mute(kb):
         assert made["rule"]["enabled"] is True and made["rule"]["interval"] == "5m"
         rule = await rec.ok("get_alert_rule", {"rule_id": rid})
         assert rule["actions"][0]["connector_type_id"] == ".server-log" and rule["consumer"] == "alerts"
+        assert rule["actions"][0]["frequency"]["notify_when"] == "onActionGroupChange"
         updated = await rec.ok("update_alert_rule", {"rule_id": rid, "name": "Disk almost full", "schedule": "10m"})
         assert updated["rule"]["name"] == "Disk almost full" and updated["rule"]["interval"] == "10m"
         rule = await rec.ok("get_alert_rule", {"rule_id": rid})

@@ -147,7 +147,7 @@ pub fn create_alert_rule(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErr
         "consumer": opt(&a.consumer).unwrap_or_else(|| "alerts".into()),
         "schedule": schedule(a.schedule)?,
         "params": object_arg("params", a.params)?.unwrap_or_else(|| json!({})),
-        "actions": array_arg("actions", a.actions)?.unwrap_or_default(),
+        "actions": with_frequency(array_arg("actions", a.actions)?.unwrap_or_default())?,
         "tags": tags(a.tags)?.unwrap_or_default(),
         "enabled": a.enabled.unwrap_or(true),
     });
@@ -157,6 +157,23 @@ pub fn create_alert_rule(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErr
     };
     let rule = k.write("POST", &path, &[], Some(&body))?;
     Output::json(&json!({ "space": k.space(), "rule": row(&rule) }))
+}
+
+/// Actions with a `frequency` each: Kibana refuses actions without one when
+/// the rule has no rule-level `notify_when` (the deprecated form).
+fn with_frequency(actions: Vec<Value>) -> Result<Vec<Value>, ToolError> {
+    actions
+        .into_iter()
+        .map(|mut a| {
+            if !a.is_object() || a.get("id").and_then(Value::as_str).is_none() {
+                return Err(ToolError::invalid("each action needs at least `group`, `id` (a connector) and `params`"));
+            }
+            if a.get("frequency").is_none_or(Value::is_null) {
+                a["frequency"] = json!({ "summary": false, "notify_when": "onActionGroupChange", "throttle": null });
+            }
+            Ok(a)
+        })
+        .collect()
 }
 
 /// Action fields the update API accepts (reads return more).
@@ -194,7 +211,7 @@ pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErr
     }
     let current = get_rule(&k, id)?;
     let actions: Vec<Value> = match array_arg("actions", a.actions)? {
-        Some(list) => list,
+        Some(list) => with_frequency(list)?,
         None => current["actions"].as_array().cloned().unwrap_or_default(),
     };
     let mut body = json!({

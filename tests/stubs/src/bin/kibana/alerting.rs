@@ -77,6 +77,15 @@ fn new_rule(s: &mut Store, space: &str, id: &str, body: &Value) -> Result<Value,
     if !valid_interval(interval) {
         return Err(bad(format!("[request body.schedule.interval]: string is not a valid duration: {interval}")));
     }
+    // Alerting docs: without a rule-level notify_when, each action needs its own frequency.
+    if body["notify_when"].is_null()
+        && let Some(a) = body["actions"].as_array().into_iter().flatten().find(|a| a["frequency"].is_null())
+    {
+        let group = a["group"].as_str().unwrap_or("");
+        return Err(bad(format!(
+            "Failed to validate actions due to the following error: Actions missing frequency parameters: {group}"
+        )));
+    }
     let actions = resolve_actions(s, space, &body["actions"])?;
     let now = iso(now_ms());
     Ok(json!({
@@ -391,7 +400,8 @@ pub fn seed(s: &mut Store) {
     ] {
         let body = json!({ "name": name, "consumer": "alerts", "rule_type_id": ".index-threshold", "tags": tags,
                            "enabled": enabled, "schedule": { "interval": "1m" }, "params": { "index": ["logs-*"], "threshold": [10] },
-                           "actions": [{ "group": "threshold met", "id": "log-connector", "params": { "message": "{{rule.name}} fired" } }] });
+                           "actions": [{ "group": "threshold met", "id": "log-connector", "params": { "message": "{{rule.name}} fired" },
+                          "frequency": { "summary": false, "notify_when": "onActiveAlert", "throttle": null } }] });
         let mut rule = new_rule(s, "default", id, &body).unwrap_or_default();
         if id == "rule-cpu" {
             let history: Vec<Value> = (0..25)
