@@ -364,3 +364,12 @@ async def test_es8_errors_and_credentials(es8):
     async with open_client(MCP_ELASTICSEARCH_USERNAME="elastic", MCP_ELASTICSEARCH_PASSWORD="changeme") as c:
         info = json_of(await c.call_tool("elasticsearch_info", {}))
         assert info["cluster_name"] == "stub-cluster"
+    # An API key given as its `id:key` pair is encoded as Elasticsearch expects.
+    async with open_client(MCP_ELASTICSEARCH_API_KEY="stub-id:stub-key") as c:
+        assert json_of(await c.call_tool("elasticsearch_info", {}))["cluster_name"] == "stub-cluster"
+    headers = json.dumps({"Authorization": f"ApiKey {STUB_API_KEY}"})
+    async with open_client(MCP_ELASTICSEARCH_HEADERS=headers) as c:
+        assert json_of(await c.call_tool("elasticsearch_info", {}))["cluster_name"] == "stub-cluster"
+    async with open_client(MCP_ELASTICSEARCH_API_KEY=STUB_API_KEY, MCP_ELASTICSEARCH_ENABLED="false") as c:
+        r = await c.call_tool("elasticsearch_info", {})
+        assert r.is_error and "elasticsearch is disabled" in text_of(r)

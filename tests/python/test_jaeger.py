@@ -222,3 +222,7 @@ async def test_backend_errors(jg, stub, runtime_bin, jaeger_components):
     async with stdio_client(runtime_bin, jaeger_components, env=base_env()) as c:
         r = await c.call_tool("jaeger_get_services", {})
         assert r.is_error and "MCP_JAEGER_ADDRESS" in text_of(r)
+    off = base_env(MCP_JAEGER_ADDRESS=stub, MCP_JAEGER_ENABLED="false")
+    async with stdio_client(runtime_bin, jaeger_components, env=off) as c:
+        r = await c.call_tool("jaeger_get_services", {})
+        assert r.is_error and "jaeger is disabled" in text_of(r)

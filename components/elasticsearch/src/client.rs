@@ -17,6 +17,7 @@ const HINT: &str = "set MCP_ELASTICSEARCH_ADDRESSES or components.elasticsearch.
 pub struct Es {
     addresses: Vec<String>,
     auth: Option<String>,
+    headers: Vec<(String, String)>,
     timeout_ms: u64,
 }
 
@@ -24,6 +25,13 @@ pub type Query<'a> = [(&'a str, Option<String>)];
 
 impl Es {
     pub fn from_context(ctx: &Context) -> Result<Self, ToolError> {
+        if let Some(enabled) = ctx.setting("enabled")
+            && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+        {
+            return Err(ToolError::denied(
+                "elasticsearch is disabled (MCP_ELASTICSEARCH_ENABLED or components.elasticsearch.settings.enabled)",
+            ));
+        }
         let addresses: Vec<String> = ctx
             .setting("addresses")
             .unwrap_or_default()
@@ -43,6 +51,8 @@ impl Es {
         };
         let secret = |k: &str| ctx.secret(k).filter(|s| !s.is_empty());
         let auth = if let Some(key) = secret("api_key") {
+            // Elasticsearch wants base64(id:key); accept the `id:key` pair too.
+            let key = if key.contains(':') { base64::engine::general_purpose::STANDARD.encode(&key) } else { key };
             Some(format!("ApiKey {key}"))
         } else if let Some(token) = secret("bearer_token") {
             Some(format!("Bearer {token}"))
@@ -53,7 +63,16 @@ impl Es {
                 format!("Basic {encoded}")
             })
         };
-        Ok(Self { addresses, auth, timeout_ms })
+        let mut headers = Vec::new();
+        if let Some(extra) = ctx.setting("headers") {
+            let map: serde_json::Map<String, Value> = serde_json::from_str(&extra).map_err(|e| {
+                ToolError::internal(format!("elasticsearch: setting `headers` must be a JSON object: {e}"))
+            })?;
+            for (k, v) in map {
+                headers.push((k, v.as_str().map_or_else(|| v.to_string(), str::to_string)));
+            }
+        }
+        Ok(Self { addresses, auth, headers, timeout_ms })
     }
 
     fn request(&self, base: &str, method: &str, path: &str, query: &Query) -> Request {
@@ -70,6 +89,9 @@ impl Es {
             .header("accept", "application/json");
         if let Some(auth) = &self.auth {
             req = req.header("authorization", auth.clone());
+        }
+        for (k, v) in &self.headers {
+            req = req.header(k.clone(), v.clone());
         }
         req
     }

@@ -19,6 +19,11 @@ const MAX_SUMMARY_SERVICES: u64 = 50;
 struct Jaeger;
 
 fn backend(ctx: &Context) -> Result<Backend, ToolError> {
+    if let Some(enabled) = ctx.setting("enabled")
+        && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+    {
+        return Err(ToolError::denied("jaeger is disabled (MCP_JAEGER_ENABLED or components.jaeger.settings.enabled)"));
+    }
     Backend::from_context(ctx, "jaeger", "address", "set MCP_JAEGER_ADDRESS or components.jaeger.settings.address")
 }
 
