@@ -44,6 +44,8 @@ pub struct FrontDoor {
     pub authorization_servers: Vec<String>,
     /// Browser origins allowed; empty: only loopback origins.
     pub allowed_origins: Vec<String>,
+    /// `Host` header values allowed on MCP routes; empty: any.
+    pub allowed_hosts: Vec<String>,
     pub default_tenant: String,
     /// Roles of the anonymous caller when authentication is off.
     pub default_roles: Vec<String>,
@@ -53,6 +55,16 @@ pub struct FrontDoor {
 
 impl FrontDoor {
     pub fn new(config: &FrontDoorConfig, default_tenant: &str, allowed_origins: &[String]) -> Result<Self> {
+        Self::with_hosts(config, default_tenant, allowed_origins, &[])
+    }
+
+    /// [`FrontDoor::new`] with a `Host` allowlist for the MCP routes.
+    pub fn with_hosts(
+        config: &FrontDoorConfig,
+        default_tenant: &str,
+        allowed_origins: &[String],
+        allowed_hosts: &[String],
+    ) -> Result<Self> {
         let a = &config.auth;
         let authenticator = if config.auth_enabled { Some(Authenticator::new(a, default_tenant)?) } else { None };
         let audit = match &config.audit {
@@ -67,6 +79,7 @@ impl FrontDoor {
             resource: a.resource.clone(),
             authorization_servers: a.authorization_servers.clone(),
             allowed_origins: allowed_origins.to_vec(),
+            allowed_hosts: allowed_hosts.to_vec(),
             default_tenant: default_tenant.into(),
             default_roles: a.default_roles.clone(),
             in_flight: AtomicI64::new(0),

@@ -31,7 +31,8 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");
     }
-    let frontdoor = FrontDoor::new(&config.frontdoor, &config.tenant, &config.allowed_origins)?;
+    let frontdoor =
+        FrontDoor::with_hosts(&config.frontdoor, &config.tenant, &config.allowed_origins, &config.allowed_hosts)?;
     Ok(Arc::new(
         McpCore::new(sandbox, registry, config.tenant.clone(), config.read_only).with_frontdoor(Arc::new(frontdoor)),
     ))
@@ -41,6 +42,9 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
 /// shutdown signal arrives (HTTP).
 pub async fn serve(config: Config) -> Result<()> {
     if config.transport == Transport::Stdio {
+        if config.frontdoor.audit.as_ref().is_some_and(|a| a.stdout) {
+            return Err(Error::invalid("audit.stdout", "cannot be used with the stdio transport: stdout carries MCP"));
+        }
         return serve_stdio(build_core(&config).await?).await;
     }
     // The admin listener comes up first, so /readyz can say "loading".

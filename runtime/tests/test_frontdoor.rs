@@ -240,3 +240,21 @@ async fn auth_off_gives_the_anonymous_identity() {
     assert_eq!(body["subject"], "anonymous");
     assert_eq!(body["tenant"], "default");
 }
+
+#[tokio::test]
+async fn foreign_host_headers_are_refused_on_mcp_routes() {
+    let config = FrontDoorConfig::build(sections(auth_section(), Default::default()), &|_| None, Some("off")).unwrap();
+    let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    let fd = Arc::new(FrontDoor::with_hosts(&config, "default", &[], &hosts).unwrap());
+    let echo = Router::new().route("/mcp", any(|| async { "reached" }));
+    let app = http::assemble(echo, Router::new().route("/healthz", any(|| async { "ok" })), fd);
+    let request = |host: &str, path: &str| {
+        Request::post(path).header(header::HOST, host).header("x-api-key", "good-key").body(Body::empty()).unwrap()
+    };
+    assert_eq!(send(&app, request("localhost:8080", "/mcp")).await.0, StatusCode::OK);
+    assert_eq!(send(&app, request("127.0.0.1", "/mcp")).await.0, StatusCode::OK);
+    let (status, _, body) = send(&app, request("evil.example:8080", "/mcp")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["message"], "host not allowed");
+    assert_eq!(send(&app, request("evil.example", "/healthz")).await.0, StatusCode::OK, "probes stay reachable");
+}

@@ -201,6 +201,12 @@ async def test_legacy_sse_transport_behind_the_front_door(server):
     assert (line["subject"], line["tool"], line["outcome"]) == ("clock-user", "utilities_get_date", "ok")
 
 
+def test_sse_routes_check_the_host_header(server):
+    headers = {"X-API-Key": KEYS["clock"], "Host": "evil.example"}
+    assert httpx.get(f"{server.base}/sse", headers=headers, timeout=5).status_code == 403
+    assert httpx.post(f"{server.base}/message?sessionId=x", json=INIT, headers=headers, timeout=5).status_code == 403
+
+
 def test_sse_session_belongs_to_its_credential(server):
     with httpx.stream("GET", f"{server.base}/sse", headers={"X-API-Key": KEYS["clock"]}, timeout=10) as events:
         assert events.status_code == 200

@@ -40,7 +40,8 @@ fn route_label(path: &str) -> &'static str {
 pub fn assemble(protected: Router, public: Router, fd: Arc<FrontDoor>) -> Router {
     let protected = protected
         .layer(from_fn_with_state(fd.clone(), authenticate))
-        .layer(from_fn_with_state(fd.clone(), global_rate_limit));
+        .layer(from_fn_with_state(fd.clone(), global_rate_limit))
+        .layer(from_fn_with_state(fd.clone(), check_host));
     let metadata = Router::new()
         .route(METADATA_PATH, axum::routing::get(resource_metadata))
         .route(&format!("{METADATA_PATH}/mcp"), axum::routing::get(resource_metadata))
@@ -131,6 +132,29 @@ async fn check_origin(State(fd): State<Arc<FrontDoor>>, req: Request, next: Next
         if !allowed {
             let jsonrpc = is_jsonrpc_path(req.uri().path());
             return ApiError::new(ErrorKind::Forbidden, "origin not allowed").as_jsonrpc(jsonrpc).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// DNS-rebinding defence for every MCP route (rmcp checks `/mcp` too; the
+/// legacy SSE routes rely on this): the `Host` header must be allowed,
+/// as a name or as `name:port`. An empty list allows any host.
+async fn check_host(State(fd): State<Arc<FrontDoor>>, req: Request, next: Next) -> Response {
+    if !fd.allowed_hosts.is_empty() {
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let name = match host.rsplit_once(':') {
+            Some((n, port)) if port.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => host,
+        };
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let allowed = fd.allowed_hosts.iter().any(|a| {
+            let a = a.trim_start_matches('[').trim_end_matches(']');
+            a.eq_ignore_ascii_case(name) || a.eq_ignore_ascii_case(host)
+        });
+        if !allowed {
+            let jsonrpc = is_jsonrpc_path(req.uri().path());
+            return ApiError::new(ErrorKind::Forbidden, "host not allowed").as_jsonrpc(jsonrpc).into_response();
         }
     }
     next.run(req).await
