@@ -66,8 +66,9 @@ pub fn decode(blob: &str) -> Result<Value, String> {
 
 /// Every stored revision matching `namespace` (none: all permitted) and an
 /// optional extra label selector (e.g. `name=web`).
-pub fn entries(namespace: Option<&str>, selector: Option<&str>) -> R<Vec<Entry>> {
-    let text = helm::release_secrets(namespace.filter(|n| !n.is_empty()), selector)?;
+/// `latest_only`: only the newest revision of each release.
+pub fn entries(namespace: Option<&str>, selector: Option<&str>, latest_only: bool) -> R<Vec<Entry>> {
+    let text = helm::release_secrets(namespace.filter(|n| !n.is_empty()), selector, latest_only)?;
     let wire: Vec<Wire> = serde_json::from_str(&text)?;
     let mut out: Vec<Entry> = wire
         .into_iter()
@@ -100,7 +101,7 @@ pub fn latest(entries: Vec<Entry>) -> Vec<Entry> {
 /// Releases (newest revision each); uninstalled ones (kept history) only
 /// when asked for.
 pub fn releases(namespace: Option<&str>, selector: Option<&str>, with_uninstalled: bool) -> R<Vec<Entry>> {
-    Ok(latest(entries(namespace, selector)?)
+    Ok(latest(entries(namespace, selector, true)?)
         .into_iter()
         .filter(|e| with_uninstalled || e.status != "uninstalled")
         .collect())
@@ -109,7 +110,7 @@ pub fn releases(namespace: Option<&str>, selector: Option<&str>, with_uninstalle
 /// All revisions of one release, oldest first.
 pub fn history(name: &str, namespace: &str) -> R<Vec<Entry>> {
     check_name(name)?;
-    let all = entries(Some(namespace), Some(&format!("name={name}")))?;
+    let all = entries(Some(namespace), Some(&format!("name={name}")), false)?;
     if all.is_empty() {
         return Err(ToolError::not_found(format!("release `{name}` not found in namespace `{namespace}`")));
     }

@@ -175,9 +175,14 @@ impl HostState {
 }
 
 impl Host for HostState {
-    async fn release_secrets(&mut self, namespace: Option<String>, label_selector: Option<String>) -> R<String> {
+    async fn release_secrets(
+        &mut self,
+        namespace: Option<String>,
+        label_selector: Option<String>,
+        latest_only: bool,
+    ) -> R<String> {
         let call = self.helm_call()?;
-        releases::list(&call, namespace, label_selector).await
+        releases::list(&call, namespace, label_selector, latest_only).await
     }
     async fn install(&mut self, request: ReleaseRequest) -> R<String> {
         ops::release(&self.helm_call()?, ops::Verb::Install, &request).await

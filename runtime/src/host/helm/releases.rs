@@ -9,13 +9,19 @@ use crate::kube::ops::KubeFailure;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 const RELEASE_TYPE: &str = "helm.sh/release.v1";
 const PAGE: u32 = 250;
 /// Release records read per call at most.
 const MAX_RECORDS: usize = 5000;
 
-pub async fn list(call: &Call, namespace: Option<String>, extra_selector: Option<String>) -> Result<String, HelmError> {
+pub async fn list(
+    call: &Call,
+    namespace: Option<String>,
+    extra_selector: Option<String>,
+    latest_only: bool,
+) -> Result<String, HelmError> {
     let kube = call.kube.as_ref().ok_or_else(|| {
         HelmError::NotConfigured("no Kubernetes cluster is configured (set KUBECONFIG or MCP_KUBECONFIG)".into())
     })?;
@@ -47,7 +53,9 @@ pub async fn list(call: &Call, namespace: Option<String>, extra_selector: Option
             other => HelmError::Failed(format!("{other:?}")),
         })?
         .clone();
-    let mut out = Vec::new();
+    // Keyed by (namespace, release, revision) so `latest_only` can keep one per release.
+    let mut out: BTreeMap<(String, String, u64), (u64, Value)> = BTreeMap::new();
+    let mut bytes = 0usize;
     for ns in namespaces {
         let api: Api<Secret> = match &ns {
             Some(ns) => Api::namespaced(client.clone(), ns),
@@ -62,15 +70,30 @@ pub async fn list(call: &Call, namespace: Option<String>, extra_selector: Option
                     continue;
                 }
                 let Some(record) = s.data.as_ref().and_then(|d| d.get("release")) else { continue };
-                out.push(json!({
+                let labels = s.metadata.labels.unwrap_or_default();
+                let release = labels.get("name").cloned().unwrap_or_default();
+                let version: u64 = labels.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+                // With `latest_only` one slot per release, holding its newest revision.
+                let key = (ns.clone(), release, if latest_only { 0 } else { version });
+                if let Some((have, old)) = out.get(&key) {
+                    if *have >= version {
+                        continue;
+                    }
+                    bytes -= old["release"].as_str().map_or(0, str::len);
+                }
+                bytes += record.0.len();
+                let entry = json!({
                     "namespace": ns,
                     "name": s.metadata.name,
-                    "labels": s.metadata.labels.unwrap_or_default(),
+                    "labels": labels,
                     "release": String::from_utf8_lossy(&record.0),
-                }));
-                if out.len() > MAX_RECORDS {
+                });
+                out.insert(key, (version, entry));
+                if out.len() > MAX_RECORDS || bytes > call.svc.max_output {
                     return Err(HelmError::Failed(format!(
-                        "more than {MAX_RECORDS} release records match; name a namespace or a label selector"
+                        "too many release records match (more than {MAX_RECORDS} or {} bytes); \
+                         name a namespace or a label selector",
+                        call.svc.max_output
                     )));
                 }
             }
@@ -80,7 +103,7 @@ pub async fn list(call: &Call, namespace: Option<String>, extra_selector: Option
             }
         }
     }
-    Ok(Value::Array(out).to_string())
+    Ok(Value::Array(out.into_values().map(|(_, v)| v).collect()).to_string())
 }
 
 fn failure(e: kube::Error) -> HelmError {
