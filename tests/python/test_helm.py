@@ -235,6 +235,8 @@ async def test_upgrade_rollback_uninstall_through_mcp(mcp, kube_cluster, namespa
         assert [(h["revision"], h["status"]) for h in hist] == [(1, "superseded"), (2, "superseded"), (3, "deployed")]
         assert hist[-1]["description"] == "Rollback to 1"
         assert helm_json(kube_cluster, "get", "values", "app", "-n", ns) in (None, {})  # helm prints null
+        listed = await ok(client, "list_releases", {"namespace": ns})
+        assert [(r["name"], r["revision"], r["status"]) for r in listed["releases"]] == [("app", 3, "deployed")]
         paged = await ok(client, "get_release_history_paginated", {"name": "app", "namespace": ns, "limit": 2})
         assert [h["revision"] for h in paged["history"]] == [3, 2] and paged["continueToken"] == "offset:2"
 
