@@ -283,6 +283,24 @@ mod tests {
     }
 
     #[test]
+    fn mcp_addr_is_the_listen_fallback_and_auth_allows_a_public_bind() {
+        let env = |k: &str| (k == ENV_MCP_ADDR).then(|| ":9999".to_string());
+        let c = Config::merge_with_env(&ServeArgs::default(), ConfigFile::default(), &env).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9999".parse().unwrap());
+        let args = ServeArgs { listen: Some("127.0.0.1:7000".into()), ..Default::default() };
+        assert_eq!(Config::merge_with_env(&args, ConfigFile::default(), &env).unwrap().listen.port(), 7000);
+        let http = ServeArgs { transport: Some(Transport::Http), ..Default::default() };
+        let msg = Config::merge_with_env(&http, ConfigFile::default(), &env).unwrap_err().to_string();
+        assert!(msg.contains("--insecure-no-auth"), "{msg}");
+        let with_key = |k: &str| match k {
+            ENV_MCP_ADDR => Some(":9999".to_string()),
+            "MCP_AUTH_API_KEY" => Some("k".to_string()),
+            _ => None,
+        };
+        assert!(Config::merge_with_env(&http, ConfigFile::default(), &with_key).unwrap().frontdoor.auth_enabled);
+    }
+
+    #[test]
     fn secrets_resolve_from_env_and_fail_with_key() {
         let file = parse("[components.svc.secrets]\ntoken = \"env:K8S_MCP_TEST_SURELY_UNSET_VAR\"\n").unwrap();
         let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();

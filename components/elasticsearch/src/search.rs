@@ -11,6 +11,18 @@ use std::collections::BTreeMap;
 const MAX_WINDOW: usize = 10_000;
 const MAX_SIZE: u64 = 100;
 const CELL_CHARS: usize = 160;
+/// Longest string value kept in a compact hit's `_source` (raw=true keeps all).
+const SOURCE_CHARS: usize = 2_000;
+
+/// Cut long strings inside a document, so one huge field cannot flood the answer.
+fn clip(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.chars().count() > SOURCE_CHARS => cell(v, SOURCE_CHARS),
+        Value::Array(a) => Value::Array(a.iter().map(clip).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), clip(v))).collect()),
+        other => other.clone(),
+    }
+}
 
 #[derive(Deserialize, JsonSchema)]
 pub struct SearchArgs {
@@ -160,7 +172,7 @@ pub fn search(a: SearchArgs, ctx: &Context) -> Result<Output, ToolError> {
         .flatten()
         .map(|h| {
             let mut hit =
-                json!({ "_index": h["_index"], "_id": h["_id"], "_score": h["_score"], "_source": h["_source"] });
+                json!({ "_index": h["_index"], "_id": h["_id"], "_score": h["_score"], "_source": clip(&h["_source"]) });
             if let Some(sort) = h.get("sort") {
                 hit["sort"] = sort.clone();
             }
@@ -293,6 +305,14 @@ pub fn data_streams(a: DataStreamArgs, ctx: &Context) -> Result<Output, ToolErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_strings_are_cut() {
+        let doc = json!({ "a": "x".repeat(5000), "b": [{ "c": "short" }] });
+        let out = clip(&doc);
+        assert_eq!(out["a"].as_str().unwrap().chars().count(), SOURCE_CHARS + 1);
+        assert_eq!(out["b"], doc["b"]);
+    }
 
     #[test]
     fn totals_of_every_version() {

@@ -226,6 +226,9 @@ fn search_traces(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
 }
 
 fn get_traces_summary(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
+    if a.raw.unwrap_or(false) {
+        return Err(ToolError::invalid("get_traces_summary is always compact; use get_traces with raw=true"));
+    }
     let (traces, total) = find_traces(&a, ctx)?;
     let cols = ["trace_id", "root_service", "root_operation", "start", "duration_ms", "spans", "error_spans"];
     let rows: Vec<Value> = traces
