@@ -352,6 +352,19 @@ async def test_chart_repository(mcp, kube_cluster, namespace, repo, work):
         assert made["chart"] == "demo-0.1.0"
         assert helm_json(kube_cluster, "status", "fromrepo", "-n", namespace)["info"]["status"] == "deployed"
 
+        # an index may point chart archives at another host: checked too
+        mirror = served / "mirror"
+        mirror.mkdir()
+        helm(kube_cluster, "package", str(CHART), "-d", str(mirror))
+        elsewhere = f"http://127.0.0.1:{free_port()}"
+        helm(kube_cluster, "repo", "index", str(mirror), "--url", elsewhere)
+        await ok(client, "add_repository", {"name": "mirror", "url": f"{url}/mirror"})
+        assert [c["name"] for c in (await ok(client, "search_charts", {"keyword": "mirror/"}))["charts"]] == ["mirror/demo"]
+        refused = await err(client, "install_release", {"name": "viamirror", "chart": "mirror/demo", "namespace": namespace})
+        assert "chart archive of `mirror/demo`" in refused and elsewhere in refused and "no egress rule" in refused
+        assert elsewhere in await err(client, "get_chart_info", {"chart": "mirror/demo"})
+        await ok(client, "remove_repository", {"name": "mirror"})
+
         # another origin is not in the egress policy
         other = f"http://127.0.0.1:{free_port()}"
         denied = await err(client, "add_repository", {"name": "other", "url": other})

@@ -7,6 +7,7 @@ use super::{Call, HelmError};
 use crate::sandbox::bindings::helm::ReleaseRequest;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 
 type R<T> = Result<T, HelmError>;
@@ -114,10 +115,62 @@ fn repositories(tenant: &TenantDirs) -> R<Vec<RepoEntry>> {
     }
 }
 
+#[derive(Deserialize, Default)]
+struct IndexFile {
+    #[serde(default)]
+    entries: BTreeMap<String, Vec<IndexEntry>>,
+}
+
+#[derive(Deserialize)]
+struct IndexEntry {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    urls: Vec<String>,
+}
+
+/// Largest cached repository index read for the chart URL check.
+const MAX_INDEX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A repository's index may point chart archives at any host: check the
+/// archive URLs of `chart` (the given version, or every version when it
+/// names none or a range) against the egress policy before helm fetches one.
+async fn check_chart_urls(call: &Call, repo: &RepoEntry, chart: &str, version: Option<&str>) -> R<()> {
+    let path = call.tenant.repository_cache().join(format!("{}-index.yaml", repo.name));
+    let Ok(meta) = std::fs::metadata(&path) else { return Ok(()) }; // helm reports the missing index
+    if meta.len() > MAX_INDEX_BYTES {
+        return Err(HelmError::Failed(format!(
+            "index of repository `{}` is larger than {MAX_INDEX_BYTES} bytes",
+            repo.name
+        )));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| HelmError::Failed(format!("{}: {e}", path.display())))?;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = None; // large public indexes exceed the default node budget
+    let index: IndexFile = serde_saphyr::from_str_with_options(&text, options)
+        .map_err(|e| HelmError::Failed(format!("index of repository `{}`: {e}", repo.name)))?;
+    let Some(versions) = index.entries.get(chart) else { return Ok(()) };
+    let exact: Vec<&IndexEntry> = versions.iter().filter(|e| Some(e.version.as_str()) == version).collect();
+    let chosen: Vec<&IndexEntry> = if exact.is_empty() { versions.iter().collect() } else { exact };
+    let base = url::Url::parse(&format!("{}/", repo.url.trim_end_matches('/')))
+        .map_err(|e| invalid(format!("repository `{}` URL: {e}", repo.name)))?;
+    let mut checked = std::collections::BTreeSet::new();
+    for raw in chosen.iter().flat_map(|e| &e.urls) {
+        let Ok(url) = base.join(raw) else { continue };
+        let origin = url.origin().ascii_serialization();
+        if origin == base.origin().ascii_serialization() || !checked.insert(origin) {
+            continue;
+        }
+        check_url(call, url.as_str(), &format!("chart archive of `{}/{chart}`", repo.name)).await?;
+    }
+    Ok(())
+}
+
 /// Resolve a chart reference to what helm is given: a vetted local path, a
 /// URL the egress policy allows, or `repo/chart` of one of the tenant's
-/// repositories (whose URL is checked again).
-async fn chart_arg(call: &Call, chart: &str) -> R<OsString> {
+/// repositories (whose URL, and the archive URLs its index lists for the
+/// chart, are checked again).
+async fn chart_arg(call: &Call, chart: &str, version: Option<&str>) -> R<OsString> {
     let chart = plain(chart, "chart reference")?;
     if chart.is_empty() {
         return Err(invalid("a chart reference is required"));
@@ -139,6 +192,7 @@ async fn chart_arg(call: &Call, chart: &str) -> R<OsString> {
         && let Some(entry) = repositories(&call.tenant)?.into_iter().find(|r| r.name == repo)
     {
         check_url(call, &entry.url, &format!("repository `{repo}`")).await?;
+        check_chart_urls(call, &entry, name, version).await?;
         return Ok(chart.into());
     }
     Err(HelmError::NotFound(format!(
@@ -160,8 +214,8 @@ pub async fn release(call: &Call, verb: Verb, r: &ReleaseRequest) -> R<String> {
     } else {
         check_release_policy(call, &r.namespace, name, writes)?;
     }
-    let chart = chart_arg(call, &r.chart).await?;
     let version = r.version.as_deref().map(|v| plain(v, "chart version")).transpose()?.filter(|v| !v.is_empty());
+    let chart = chart_arg(call, &r.chart, version).await?;
     let mut scratch = call.tenant.scratch().map_err(|e| HelmError::Failed(format!("scratch folder: {e}")))?;
     let mut values = Vec::new();
     for f in &r.values_files {
@@ -312,8 +366,8 @@ pub async fn search(call: &Call, keyword: &str, devel: bool, versions: bool) -> 
 }
 
 pub async fn show_chart(call: &Call, chart: &str, version: Option<&str>) -> R<String> {
-    let chart = chart_arg(call, chart).await?;
     let version = version.map(|v| plain(v, "chart version")).transpose()?.filter(|v| !v.is_empty());
+    let chart = chart_arg(call, chart, version).await?;
     Helm::new(call, &["show", "chart"]).arg(chart).opt("--version", version).run().await
 }
 
