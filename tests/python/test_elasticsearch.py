@@ -345,6 +345,8 @@ async def test_es8_response_shapes(es8):
         assert detail["shards"]["by_state"].get("UNASSIGNED") == health["shards"]["unassigned"] > 0
         closed = json_of(await c.call_tool("elasticsearch_search_indices", {"indexStatus": "close"}))
         assert [i["docs"] for i in closed["items"]] == [None]
+        everything = json_of(await c.call_tool("elasticsearch_count", {}))
+        assert everything["count"] == direct("/_count")["count"] > errors["value"]
 
 
 async def test_es8_errors_and_credentials(es8):

@@ -226,3 +226,25 @@ async def test_backend_errors(jg, stub, runtime_bin, jaeger_components):
     async with stdio_client(runtime_bin, jaeger_components, env=off) as c:
         r = await c.call_tool("jaeger_get_services", {})
         assert r.is_error and "jaeger is disabled" in text_of(r)
+
+
+def test_stub_speaks_the_query_service_error_envelope(stub):
+    """The stub's errors are the query service's: HTTP status plus
+    `{data: null, errors: [{code, msg}]}` (what the component reads)."""
+    import urllib.error
+
+    def error(path: str, **params):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            direct(stub, path, **params)
+        return e.value.code, json.loads(e.value.read())
+
+    code, body = error("/api/traces")
+    assert code == 400 and body["data"] is None and body["errors"] == [{"code": 400, "msg": "parameter 'service' is required"}]
+    code, body = error("/api/traces", service="frontend", minDuration="fast")
+    assert code == 400 and "unable to parse param 'minDuration'" in body["errors"][0]["msg"]
+    code, body = error("/api/dependencies", endTs="yesterday")
+    assert code == 400 and "unable to parse param 'endTs'" in body["errors"][0]["msg"]
+    code, body = error("/api/traces/ffffffff")
+    assert code == 404 and body["errors"][0]["msg"] == "trace not found"
+    ok = direct(stub, "/api/services")
+    assert ok["errors"] is None and ok["total"] == len(ok["data"])

@@ -395,12 +395,20 @@ async fn search_some(State(st): State<St>, Path(t): Path<String>, RawQuery(q): R
 
 /// Count API: GET|POST /{target}/_count
 async fn count(State(st): State<St>, Path(t): Path<String>, RawQuery(q): RawQuery, body: String) -> Response {
+    do_count(&st, &t, q, &body)
+}
+
+async fn count_all(State(st): State<St>, RawQuery(q): RawQuery, body: String) -> Response {
+    do_count(&st, "_all", q, &body)
+}
+
+fn do_count(st: &St, t: &str, q: Option<String>, body: &str) -> Response {
     let p = params(q);
-    let body = match body_json(&body) {
+    let body = match body_json(body) {
         Ok(b) => b,
         Err(r) => return *r,
     };
-    let list = match resolve(&st, &t, false) {
+    let list = match resolve(st, t, false) {
         Ok(l) => l,
         Err(r) => return *r,
     };
@@ -441,18 +449,20 @@ async fn main() {
         .route("/_data_stream/{name}", get(|Path(n): Path<String>| async move { data_streams(Some(&n)) }))
         .route("/_search", get(search_all).post(search_all))
         .route("/{target}/_search", get(search_some).post(search_some))
+        .route("/_count", get(count_all).post(count_all))
         .route("/{target}/_count", get(count).post(count))
         .route("/{target}/_mapping", get(mapping))
         .route("/{target}/_settings", get(settings))
         .route("/{target}/_stats", get(index_stats))
         .route("/{target}/_segments", get(segments))
         .fallback(|req: Request| async move {
+            // An unknown route: "no handler found" (400) since 8.0.
             let m = req.method().clone();
             let path = req.uri().path().to_string();
             es_error(
-                405,
+                400,
                 "illegal_argument_exception",
-                &format!("Incorrect HTTP method for uri [{path}] and method [{m}]"),
+                &format!("no handler found for uri [{path}] and method [{m}]"),
                 None,
             )
         })
