@@ -36,8 +36,9 @@ def base_env(**extra) -> dict:
     return env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stub():
+    """A fresh stub per test: its traces are placed relative to its start."""
     with stub_server("jaeger") as url:
         yield url
 
