@@ -3,6 +3,9 @@
 use crate::bindings::k8s_mcp::tools::types::{ContentBlock, ToolOutput};
 use serde::Serialize;
 
+/// Results up to this size (compact JSON) are pretty-printed as text.
+pub const PRETTY_LIMIT: usize = 16 * 1024;
+
 /// A tool's successful result.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
@@ -18,10 +21,13 @@ impl Output {
 
     /// A JSON result: sent as MCP `structuredContent` (when it is an object)
     /// and as pretty-printed text for clients that only read text.
+    /// Large results (over [`PRETTY_LIMIT`] bytes) keep compact text:
+    /// indentation would be most of what the model reads.
     pub fn json<T: Serialize>(value: &T) -> Result<Self, crate::ToolError> {
         let value = serde_json::to_value(value)?;
-        let text = serde_json::to_string_pretty(&value)?;
-        let structured = value.is_object().then(|| value.to_string());
+        let compact = value.to_string();
+        let text = if compact.len() > PRETTY_LIMIT { compact.clone() } else { serde_json::to_string_pretty(&value)? };
+        let structured = value.is_object().then_some(compact);
         Ok(Self { content: vec![ContentBlock::Json(text)], structured })
     }
 

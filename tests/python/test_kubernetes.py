@@ -43,7 +43,7 @@ async def test_create_list_get_describe(kube, namespace):
         # pagination over more objects than `limit`
         seen, token, pages = [], None, 0
         while True:
-            args = {"kind": "ConfigMap", "namespace": ns, "labelSelector": "batch=a", "limit": 3}
+            args = {"kind": "ConfigMap", "namespace": ns, "labelSelector": "batch=a", "limit": 3, "full": True}
             if token:
                 args["continueToken"] = token
             page = await ok(client, "list_resources", args)
@@ -63,7 +63,8 @@ async def test_create_list_get_describe(kube, namespace):
 
         # limit above the reference's cap of 80 is honoured (cap 500)
         big = await ok(client, "list_resources", {"kind": "ConfigMap", "namespace": ns, "limit": 200})
-        assert {f"cm-{i}" for i in range(7)} <= {i["metadata"]["name"] for i in big["items"]} and big["continue"] is None
+        assert {f"cm-{i}" for i in range(7)} <= {i["name"] for i in big["items"]} and big["continue"] is None
+        assert all(set(i) >= {"name", "age", "keys"} and "metadata" not in i for i in big["items"]), big["items"][0]
         summary = await ok(client, "list_resources_summary", {"kind": "cm", "namespace": ns, "labelSelector": "batch=a", "includeLabels": True, "limit": 2})
         assert summary["count"] == 2 and summary["items"][0]["labels"] == {"batch": "a"} and summary["items"][0]["keys"] == 1
         full = await ok(client, "list_resources_full", {"kind": "ConfigMap", "namespace": ns, "fieldSelector": "metadata.name=cm-3"})
@@ -177,7 +178,7 @@ async def test_secrets_are_masked(kube, namespace):
         outputs = [
             await call(client, "get_resource", {"kind": "Secret", "name": "creds", "namespace": ns}),
             await call(client, "get_resource_details", {"kind": "Secret", "name": "creds", "namespace": ns}),
-            await call(client, "list_resources", {"kind": "Secret", "namespace": ns}),
+            await call(client, "list_resources", {"kind": "Secret", "namespace": ns, "full": True}),
             await call(client, "list_resources_full", {"kind": "Secret", "namespace": ns}),
             await call(client, "describe_resource", {"kind": "Secret", "name": "creds", "namespace": ns}),
             await call(client, "get_resource", {"kind": "Secret", "name": "creds", "namespace": ns, "jsonpath": "data.password"}),

@@ -117,6 +117,10 @@ async def test_port_forward_is_gated_bounded_and_loopback_only(kube, kube_cluste
     args = {"podName": "pf", "namespace": ns, "localPort": 0, "podPort": 80}
     async with kube() as client:
         await ok(client, "create_resource", {"manifest": pod})
+        await poll(
+            lambda: ok(client, "get_resource", {"kind": "Pod", "name": "pf", "namespace": ns, "jsonpath": "{.status.phase}"}),
+            lambda r: r["value"] == "Running",
+        )
         off = await call(client, "port_forward", args)
         assert off.is_error and "allow_port_forward" in text_of(off), text_of(off)
     cfg = tmp_path / "config.toml"

@@ -22,7 +22,7 @@ impl Service for Kubernetes {
     fn tools() -> Vec<Tool> {
         vec![
             // Reads.
-            Tool::new("list_resources", "List objects of one kind (label/field selectors, paging with continueToken; limit default 30, max 500). Optional jsonpath/jsonpaths project columns. Returns items, `continue` and `remainingItemCount`.", read::list_resources).read_only(),
+            Tool::new("list_resources", "List objects of one kind (label/field selectors, paging with continueToken; limit default 30, max 500) as compact summary rows; `full: true` for complete objects, jsonpath/jsonpaths to project columns, `output: yaml` for YAML. Returns items, `continue` and `remainingItemCount`.", read::list_resources).read_only(),
             Tool::new("list_resources_summary", "Page through objects of one kind as compact summaries (name, namespace, kind-specific status, age, labels with includeLabels).", read::list_resources_summary).read_only(),
             Tool::new("list_resources_full", "List complete objects in small pages (limit default 10, max 100) for deep inspection.", read::list_resources_full).read_only(),
             Tool::new("get_resource", "Fetch one object as JSON; optional jsonpath (`{.status.phase}` or `status.phase`, `[0]`, `[*]`) projects a field.", read::get_resource).read_only(),

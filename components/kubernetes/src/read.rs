@@ -33,9 +33,12 @@ pub struct ListArgs {
     /// Several JSONPath columns per item.
     #[serde(default)]
     pub jsonpaths: Option<Vec<String>>,
-    /// Summary tools: include labels.
+    /// Summary rows: include labels.
     #[serde(default, alias = "include_labels")]
     pub include_labels: Option<bool>,
+    /// list_resources: complete objects instead of compact summary rows.
+    #[serde(default)]
+    pub full: Option<bool>,
     /// list_resources_full: keep `.status` (default true).
     #[serde(default, alias = "include_status")]
     pub include_status: Option<bool>,
@@ -65,9 +68,12 @@ fn with_page(mut out: Value, list: &Value) -> Value {
     out
 }
 
-pub fn list_resources(a: ListArgs, _: &Context) -> R<Output> {
-    let (list, items) = list_page(&a, 30, 500)?;
+pub fn list_resources(a: ListArgs, ctx: &Context) -> R<Output> {
     let paths: Vec<String> = a.jsonpaths.clone().unwrap_or_default().into_iter().chain(opt(&a.jsonpath)).collect();
+    if paths.is_empty() && !a.full.unwrap_or(false) {
+        return list_resources_summary(a, ctx);
+    }
+    let (list, items) = list_page(&a, 30, 500)?;
     let items: Vec<Value> = if paths.is_empty() {
         items
     } else {

@@ -97,8 +97,11 @@ fn name_of(target: &ResourceRef) -> R<&str> {
         .ok_or_else(|| KubeFailure::Invalid(format!("a {} name is required", target.kind)))
 }
 
+/// LIST as raw JSON: parsed once into a `Value` to strip `managedFields` and
+/// mask Secrets, then written out (no typed round trip: lists are the
+/// largest answers tools handle).
 pub async fn list(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, o: &ListOptions) -> R<String> {
-    let (api, _) = api_for(svc, ctx, target, o.all_namespaces).await?;
+    let (api, ar) = api_for(svc, ctx, target, o.all_namespaces).await?;
     let lp = ListParams {
         label_selector: o.label_selector.clone(),
         field_selector: o.field_selector.clone(),
@@ -106,7 +109,17 @@ pub async fn list(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, o:
         continue_token: o.continue_token.clone(),
         ..Default::default()
     };
-    to_json(svc, &api.list(&lp).await?)
+    let path = <DynamicObject as kube::Resource>::url_path(&ar, api.namespace());
+    let req = kube::core::Request::new(path).list(&lp).map_err(|e| KubeFailure::Invalid(e.to_string()))?;
+    let text = svc.client(ctx)?.request_text(req).await?;
+    let mut v: Value =
+        serde_json::from_str(&text).map_err(|e| KubeFailure::Other(format!("API server answered non-JSON: {e}")))?;
+    if v.get("kind").and_then(Value::as_str) == Some("Status") {
+        return Err(KubeFailure::Other(v.get("message").and_then(Value::as_str).unwrap_or("list failed").into()));
+    }
+    strip_managed_fields(&mut v);
+    svc.policy.redact(&mut v);
+    Ok(v.to_string())
 }
 
 pub async fn get(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef) -> R<String> {
