@@ -422,6 +422,16 @@ async def test_health_missing_binary_and_grant(mcp, kube_cluster, work):
         assert health["healthy"] is False and "helm binary not configured" in health["checks"]["client"]["error"]
         # release reads need no helm binary
         assert "releases" in await ok(client, "list_releases", {})
+    # helm runs with a cleared environment plus `pass_env`
+    fake = work / "fake-helm"
+    fake.write_text('#!/bin/sh\necho "fake $HELM_TEST_PASSED ${HELM_TEST_SECRET:-absent} $HOME"\n')
+    fake.chmod(0o755)
+    cfg = write_config(work, None)
+    cfg.write_text(cfg.read_text().replace("[helm]\n", '[helm]\npass_env = ["HELM_TEST_PASSED"]\n'))
+    async with mcp(config=cfg, HELM_BINARY=str(fake), HELM_TEST_PASSED="yes", HELM_TEST_SECRET="leaked") as client:
+        health = await ok(client, "health_check", {"checkKubernetes": False})
+        version = health["checks"]["client"]["details"]["version"]
+        assert version.startswith("fake yes absent ") and version.endswith("/tenants/default"), version
     # the capability is granted per component
     cfg = write_config(work, None)
     cfg.write_text(cfg.read_text().replace("[helm]\n", '[helm]\ncomponents = ["someone-else"]\n'))

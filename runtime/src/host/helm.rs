@@ -51,6 +51,10 @@ pub struct HelmSection {
     pub timeout_seconds: Option<u64>,
     /// Largest helm output accepted (default 16 MiB).
     pub max_output_bytes: Option<usize>,
+    /// Environment variables of the runtime handed to helm besides the proxy
+    /// and in-cluster ones (e.g. what a kubeconfig exec credential plugin needs).
+    #[serde(default)]
+    pub pass_env: Vec<String>,
 }
 
 /// The configured capability, shared by every call.
@@ -63,6 +67,7 @@ pub struct HelmService {
     kubeconfig: Option<PathBuf>,
     timeout: Duration,
     max_output: usize,
+    pass_env: Vec<String>,
 }
 
 impl HelmService {
@@ -106,6 +111,7 @@ impl HelmService {
             kubeconfig,
             timeout: section.timeout_seconds.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
             max_output: section.max_output_bytes.unwrap_or(DEFAULT_MAX_OUTPUT),
+            pass_env: section.pass_env.clone(),
         }))
     }
 

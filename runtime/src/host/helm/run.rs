@@ -110,7 +110,7 @@ impl<'a> Helm<'a> {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        for key in PASS_ENV {
+        for key in PASS_ENV.iter().copied().chain(svc.pass_env.iter().map(String::as_str)) {
             if let Some(v) = std::env::var_os(key) {
                 cmd.env(key, v);
             }
