@@ -120,3 +120,22 @@ def _hmac_with(secret: bytes, c: dict) -> str:
     signing_input = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(c).encode())
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + b64(signature)
+
+
+async def test_the_clients_token_never_reaches_a_backend(runtime_bin, tmp_path, origin):
+    """A tool's outbound request carries no trace of the caller's credential."""
+    from frontdoor_support import KEYS, auth_config
+
+    components = utilities_only(tmp_path)
+    port = free_port()
+    extra = f'\n[components.utilities]\nallow_http = ["{origin}"]\n'
+    with serve(runtime_bin, components, auth_config(port, tmp_path / "audit.log", extra), tmp_path, port=port) as s:
+        token = mint(claims(s.base, sub="token-holder"))
+        for headers in ({"Authorization": f"Bearer {token}"}, {"X-API-Key": KEYS["ops"]}):
+            async with client(s.base, headers) as c:
+                result = await c.call_tool("utilities_web_fetch", {"url": f"{origin}/api/v1/status/buildinfo"})
+                body = "\n".join(getattr(b, "text", "") for b in result.content)
+                assert not result.is_error, body
+                seen = json.loads(json.loads(body)["body"])["data"]["seen"]
+                assert seen["authorization"] is None, seen
+                assert token not in body and KEYS["ops"] not in body
