@@ -83,3 +83,22 @@ def test_sigterm_lets_calls_in_flight_finish(runtime_bin, components, tmp_path):
         assert s.proc.wait(timeout=30) == 0
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
     assert [(l["tool"], l["outcome"]) for l in lines] == [("utilities_sleep", "ok")]
+
+
+async def test_open_circuit_breaker_shows_in_metrics(runtime_bin, components, tmp_path):
+    import shutil
+
+    closed = free_port()  # nothing listens here
+    d = tmp_path / "breaker"
+    shutil.copytree(components, d)
+    policy = (d / "utilities.policy.toml").read_text()
+    policy = policy.replace("allow = []", f'allow = ["http://127.0.0.1:{closed}"]\nretries = 0\nbreaker_failures = 1')
+    (d / "utilities.policy.toml").write_text(policy)
+    port = free_port()
+    with serve(runtime_bin, d, auth_config(port, tmp_path / "audit.log"), tmp_path, port=port) as s:
+        series = f'k8s_mcp_circuit_breaker_open{{origin="http://127.0.0.1:{closed}",service="utilities"}}'
+        async with client(s.base, {"X-API-Key": KEYS["ops"]}) as c:
+            result = await c.call_tool("utilities_web_fetch", {"url": f"http://127.0.0.1:{closed}/"})
+            assert result.is_error
+        text = urllib.request.urlopen(f"{s.admin}/metrics", timeout=5).read().decode()
+        assert f"{series} 1" in text, [l for l in text.splitlines() if "breaker" in l]
