@@ -8,8 +8,10 @@ real cluster."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import threading
 import urllib.request
 
 import pytest
@@ -272,11 +274,38 @@ async def test_search_errors_are_clear(client):
         assert ds.is_error and "data streams need Elasticsearch 7.9 or later" in text_of(ds)
 
 
+class Unavailable(http.server.BaseHTTPRequestHandler):
+    """A node that is up but cannot serve: 503 for everything."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"error":"unavailable","status":503}')
+
+    do_POST = do_GET
+
+
 async def test_addresses_failover_down_and_unconfigured(client, seeded, runtime_bin, es_components):
     dead = f"http://127.0.0.1:{free_port()}"
     async with client(f"{dead},{seeded['base']}") as c:
         info = json_of(await c.call_tool("elasticsearch_info", {}))
         assert info["version"]["number"] == "2.4.1"
+    busy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=busy.serve_forever, daemon=True).start()
+    busy_url = f"http://127.0.0.1:{busy.server_address[1]}"
+    try:
+        async with client(f"{busy_url},{seeded['base']}") as c:
+            found = json_of(await c.call_tool("elasticsearch_search", {"index": LOGS, "size": 1}))
+            assert found["total"] == len(seeded["docs"])
+        async with client(busy_url) as c:
+            r = await c.call_tool("elasticsearch_search", {"index": LOGS})
+            assert r.is_error and "HTTP 503" in text_of(r) and "unavailable" in text_of(r)
+    finally:
+        busy.shutdown()
     async with client(dead) as c:
         r = await c.call_tool("elasticsearch_health", {})
         assert r.is_error and "elasticsearch unreachable" in text_of(r) and dead in text_of(r)

@@ -96,16 +96,21 @@ impl Es {
         req
     }
 
-    /// Send to the first address that answers; HTTP errors are not retried
-    /// elsewhere (another node would say the same).
+    /// Send to the first address that answers; other HTTP errors are not
+    /// retried elsewhere (another node would say the same).
     fn send(&self, method: &str, path: &str, query: &Query, body: Option<&Value>) -> Result<Response, ToolError> {
         let mut failures = Vec::new();
-        for base in &self.addresses {
+        for (i, base) in self.addresses.iter().enumerate() {
             let mut req = self.request(base, method, path, query);
             if let Some(body) = body {
                 req = req.json_body(body)?;
             }
             match req.send() {
+                // A node that is up but cannot serve (a proxy's 502, an
+                // overloaded or starting node's 503) is skipped too.
+                Ok(resp) if matches!(resp.status, 502..=504) && i + 1 < self.addresses.len() => {
+                    failures.push(format!("{base}: HTTP {}", resp.status));
+                }
                 Ok(resp) => return Ok(resp),
                 Err(HttpError::Denied(url)) => {
                     return Err(ToolError::denied(format!(

@@ -201,7 +201,7 @@ fn find_traces(a: &TraceQuery, ctx: &Context) -> Result<(Vec<Value>, usize), Too
     let body = api(ctx, "/api/traces", &query)?;
     let mut traces: Vec<Value> = body["data"].as_array().cloned().unwrap_or_default();
     // Newest first, then cut to the limit the caller asked for.
-    traces.sort_by_key(|t| std::cmp::Reverse(trace::spans(t).iter().map(|s| s.start).min().unwrap_or(0)));
+    traces.sort_by_cached_key(|t| std::cmp::Reverse(trace::spans(t).iter().map(|s| s.start).min().unwrap_or(0)));
     let total = traces.len();
     traces.truncate(n);
     Ok((traces, total))
