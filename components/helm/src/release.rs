@@ -227,6 +227,54 @@ pub fn manifest_objects(manifest: &str) -> R<Vec<(String, String, String, Option
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    fn encode(json: &Value) -> String {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(json.to_string().as_bytes()).unwrap();
+        base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap())
+    }
+
+    fn entry(name: &str, version: i64) -> Entry {
+        Entry {
+            namespace: "ns".into(),
+            name: name.into(),
+            version,
+            status: "deployed".into(),
+            labels: BTreeMap::new(),
+            blob: encode(&json!({"name": name, "version": version})),
+        }
+    }
+
+    #[test]
+    fn records_decode_from_base64_gzip_json() {
+        let rel = json!({"name": "web", "version": 3, "info": {"status": "deployed"}});
+        assert_eq!(decode(&encode(&rel)).unwrap(), rel);
+        // older records may be stored without compression
+        let plain = base64::engine::general_purpose::STANDARD.encode(rel.to_string());
+        assert_eq!(decode(&plain).unwrap(), rel);
+        assert!(decode("not base64!").unwrap_err().starts_with("base64"));
+        let truncated = base64::engine::general_purpose::STANDARD.encode([0x1f, 0x8b, 0x08, 0, 0]);
+        assert!(decode(&truncated).unwrap_err().starts_with("gzip"));
+    }
+
+    #[test]
+    fn latest_keeps_the_newest_revision_of_each_release() {
+        let picked = latest(vec![entry("a", 1), entry("b", 2), entry("a", 3), entry("a", 2)]);
+        let got: Vec<(String, i64)> = picked.iter().map(|e| (e.name.clone(), e.version)).collect();
+        assert_eq!(got, vec![("a".to_string(), 3), ("b".to_string(), 2)]);
+        assert_eq!(picked[0].decode().unwrap()["version"], 3);
+    }
+
+    #[test]
+    fn manifest_objects_are_listed_in_order() {
+        let m = "---\n# Source: x\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n  namespace: other\n";
+        let objs = manifest_objects(m).unwrap();
+        assert_eq!(objs.len(), 2);
+        assert_eq!(objs[0], ("ConfigMap".into(), "v1".into(), "a".into(), None));
+        assert_eq!(objs[1].3.as_deref(), Some("other"));
+        assert!(manifest_objects("a: [unclosed").is_err());
+    }
 
     #[test]
     fn values_coalesce_like_helm() {
