@@ -145,6 +145,20 @@ async def test_find_and_search_traces(jg, stub):
             assert row[4] == duration_ms(trace) and row[5] == len(trace["spans"])
 
 
+async def test_tool_schemas_follow_the_reference(jg):
+    async with jg() as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        assert set(tools) == {f"jaeger_{n}" for n in (
+            "get_traces", "get_trace", "get_services", "get_service_ops", "search_traces",
+            "get_dependencies", "get_traces_summary", "get_services_summary")}
+        params = {n: set(t.input_schema.get("properties", {})) for n, t in tools.items()}
+        common = {"service", "operation", "start_time", "end_time", "limit", "min_duration", "max_duration"}
+        assert common <= params["jaeger_get_traces"] and "tags" not in params["jaeger_get_traces"]
+        assert common | {"tags"} <= params["jaeger_search_traces"]
+        assert {"trace_id"} <= params["jaeger_get_trace"] and {"start_time", "end_time"} <= params["jaeger_get_dependencies"]
+        assert all(t.annotations.read_only_hint for t in tools.values())
+
+
 async def test_trace_argument_errors(jg):
     async with jg() as c:
         cases = [

@@ -148,10 +148,41 @@ struct TraceQuery {
     min_duration: Option<String>,
     /// Longest trace duration.
     max_duration: Option<String>,
+    /// Return Jaeger's full trace objects instead of one summary line per trace.
+    raw: Option<bool>,
+    /// Not a parameter here (search_traces takes tags); read only to say so.
+    #[schemars(skip)]
+    tags: Option<Value>,
+}
+
+/// search_traces: the same as get_traces plus tag filters.
+#[derive(Deserialize, JsonSchema)]
+struct SearchQuery {
+    /// Service name.
+    service: String,
+    /// Only traces with a span of this operation.
+    operation: Option<String>,
+    /// Window start: RFC 3339, unix s/ms/µs/ns, `now-1h` (default 24 h before end).
+    start_time: Option<String>,
+    /// Window end (default now).
+    end_time: Option<String>,
+    /// Most traces (default 20, at most 100).
+    limit: Option<f64>,
+    /// Shortest trace duration, e.g. `100ms`, `1.5s`.
+    min_duration: Option<String>,
+    /// Longest trace duration.
+    max_duration: Option<String>,
     /// Span tags every matching trace must have, e.g. {"http.status_code": "500", "error": "true"}.
     tags: Option<Value>,
     /// Return Jaeger's full trace objects instead of one summary line per trace.
     raw: Option<bool>,
+}
+
+impl From<SearchQuery> for TraceQuery {
+    fn from(a: SearchQuery) -> Self {
+        let SearchQuery { service, operation, start_time, end_time, limit, min_duration, max_duration, tags, raw } = a;
+        Self { service, operation, start_time, end_time, limit, min_duration, max_duration, raw, tags }
+    }
 }
 
 fn find_traces(a: &TraceQuery, ctx: &Context) -> Result<(Vec<Value>, usize), ToolError> {
@@ -221,13 +252,16 @@ fn get_traces(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
     traces_out(a, ctx)
 }
 
-fn search_traces(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
-    traces_out(a, ctx)
+fn search_traces(a: SearchQuery, ctx: &Context) -> Result<Output, ToolError> {
+    traces_out(a.into(), ctx)
 }
 
 fn get_traces_summary(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
     if a.raw.unwrap_or(false) {
         return Err(ToolError::invalid("get_traces_summary is always compact; use get_traces with raw=true"));
+    }
+    if a.tags.is_some() {
+        return Err(ToolError::invalid("get_traces_summary takes no `tags`; use search_traces"));
     }
     let (traces, total) = find_traces(&a, ctx)?;
     let cols = ["trace_id", "root_service", "root_operation", "start", "duration_ms", "spans", "error_spans"];
