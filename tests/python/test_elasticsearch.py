@@ -335,6 +335,29 @@ def es8(runtime_bin, es_components, cache_dir):
         yield open_client, direct
 
 
+REFERENCE_PARAMS = {
+    "health": {"level"}, "list_indices": set(), "index_stats": {"index"}, "nodes": set(),
+    "indices_summary": set(), "info": set(),
+    "list_indices_paginated": {"continueToken", "limit", "indexPattern", "includeHealth"},
+    "nodes_summary": {"role", "includeMetrics", "limit"},
+    "cluster_health_summary": {"level", "includeIndices"},
+    "get_index_detail_advanced": {"index", "includeMappings", "includeSettings", "includeStats", "includeSegments", "outputFormat"},
+    "get_cluster_detail_advanced": {"includeNodes", "includeIndices", "includeSettings", "includeStats", "includeShards", "outputFormat"},
+    "search_indices": {"query", "healthStatus", "indexStatus", "minDocCount", "maxDocCount", "sortBy", "sortOrder", "limit", "continueToken"},
+}
+
+
+async def test_tools_keep_the_reference_names_and_parameters(es8):
+    open_client, _ = es8
+    async with open_client() as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+    for name, expected in REFERENCE_PARAMS.items():
+        props = set(tools[f"elasticsearch_{name}"].input_schema.get("properties", {}))
+        assert expected <= props, (name, expected - props)
+    assert {"elasticsearch_search", "elasticsearch_search_summary", "elasticsearch_count", "elasticsearch_get_mapping"} <= set(tools)
+    assert all(t.annotations.read_only_hint for t in tools.values())
+
+
 async def test_es8_response_shapes(es8):
     open_client, direct = es8
     errors = direct("/logs-app-*/_search?q=level:error&size=0")["hits"]["total"]
