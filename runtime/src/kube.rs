@@ -4,6 +4,7 @@
 //! reaches the API server (read-only mode, namespaces, kinds, secrets).
 
 pub mod forward;
+mod identity;
 pub mod ops;
 pub mod policy;
 
@@ -40,9 +41,21 @@ pub struct KubeSection {
     pub policy: policy::KubePolicyDocument,
 }
 
+type DiscoveryCache = Arc<Mutex<Option<(Instant, Arc<Discovery>)>>>;
+
 struct Cluster {
     client: Client,
-    discovery: Mutex<Option<(Instant, Arc<Discovery>)>>,
+    /// What `client` was built from; per-caller clients derive from it.
+    config: KubeClientConfig,
+    /// Shared by every identity's view of the same API server.
+    discovery: DiscoveryCache,
+}
+
+impl Cluster {
+    fn new(config: KubeClientConfig, discovery: DiscoveryCache) -> Result<Self> {
+        let client = Client::try_from(config.clone()).map_err(|e| Error::invalid("kubernetes", e.to_string()))?;
+        Ok(Self { client, config, discovery })
+    }
 }
 
 /// Client settings shared by every context: no built-in retries (kube's
@@ -64,6 +77,8 @@ pub struct KubeService {
     clusters: BTreeMap<String, Cluster>,
     default_context: String,
     pub policy: KubePolicy,
+    /// Views that act as a given caller (`impersonate_callers`).
+    callers: identity::CallerViews,
 }
 
 impl KubeService {
@@ -102,21 +117,19 @@ impl KubeService {
                         .await
                         .map_err(|e| Error::invalid("kubernetes.kubeconfig", format!("context `{name}`: {e}")))?;
                     impersonate(&mut config, &policy);
-                    let client = Client::try_from(config).map_err(|e| Error::invalid("kubernetes", e.to_string()))?;
-                    clusters.insert(name, Cluster { client, discovery: Mutex::new(None) });
+                    clusters.insert(name, Cluster::new(config, DiscoveryCache::default())?);
                 }
             }
             None => match KubeClientConfig::incluster() {
                 Ok(mut config) => {
                     impersonate(&mut config, &policy);
                     default_context = "in-cluster".into();
-                    let client = Client::try_from(config).map_err(|e| Error::invalid("kubernetes", e.to_string()))?;
-                    clusters.insert(default_context.clone(), Cluster { client, discovery: Mutex::new(None) });
+                    clusters.insert(default_context.clone(), Cluster::new(config, DiscoveryCache::default())?);
                 }
                 Err(_) => return Ok(None),
             },
         }
-        Ok(Some(Arc::new(Self { clusters, default_context, policy })))
+        Ok(Some(Arc::new(Self { clusters, default_context, policy, callers: identity::CallerViews::default() })))
     }
 
     /// Context names and the default one.

@@ -149,6 +149,7 @@ impl ServerHandler for McpHandler {
             tenant_id: identity.as_ref().map_or_else(|| self.core.tenant.clone(), |i| i.tenant.clone()),
             request_id,
             caller: identity.as_ref().filter(|i| i.is_authenticated()).map(|i| i.subject.clone()),
+            roles: identity.as_ref().filter(|i| i.is_authenticated()).map(|i| i.roles.clone()).unwrap_or_default(),
         };
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
         let cache_key = ttl.map(|_| {

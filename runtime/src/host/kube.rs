@@ -10,11 +10,14 @@ use crate::sandbox::bindings::kube::{
 };
 use std::sync::Arc;
 
-/// Per-call Kubernetes state: the shared service and the chosen context.
+/// Per-call Kubernetes state: the service (as seen by the caller) and the
+/// chosen context.
 #[derive(Default)]
 pub struct KubeState {
     pub service: Option<Arc<KubeService>>,
     pub context: Option<String>,
+    /// Why the caller has no Kubernetes access, when it should have had.
+    pub refused: Option<String>,
 }
 
 type R<T> = Result<T, KubeError>;
@@ -34,7 +37,21 @@ impl From<KubeFailure> for KubeError {
 }
 
 impl KubeState {
+    /// Use the caller's view of the service, or remember why there is none.
+    pub fn bind(&mut self, view: Result<Arc<KubeService>, String>) {
+        match view {
+            Ok(v) => self.service = Some(v),
+            Err(e) => {
+                self.service = None;
+                self.refused = Some(e);
+            }
+        }
+    }
+
     fn service(&self) -> R<(Arc<KubeService>, Option<String>)> {
+        if let Some(why) = &self.refused {
+            return Err(KubeError::Forbidden(why.clone()));
+        }
         match &self.service {
             Some(s) => Ok((s.clone(), self.context.clone())),
             None => Err(KubeError::NotConfigured(

@@ -45,6 +45,16 @@ pub struct KubePolicyDocument {
     pub impersonate_user: Option<String>,
     #[serde(default)]
     pub impersonate_groups: Vec<String>,
+    /// Act as the authenticated caller: Impersonate-User is the caller's
+    /// subject (with `caller_user_prefix`), Impersonate-Group its roles
+    /// (with `caller_group_prefix`) plus `impersonate_groups`. Callers
+    /// without a credential (stdio, auth off) use the configured identity.
+    #[serde(default)]
+    pub impersonate_callers: bool,
+    #[serde(default)]
+    pub caller_user_prefix: String,
+    #[serde(default)]
+    pub caller_group_prefix: String,
 }
 
 /// The compiled policy.

@@ -37,6 +37,8 @@ pub struct CallMeta {
     pub tenant_id: String,
     pub request_id: String,
     pub caller: Option<String>,
+    /// The caller's roles (authenticated callers only).
+    pub roles: Vec<String>,
 }
 
 /// What a call cost, for metrics and the audit log.
@@ -137,6 +139,10 @@ impl Sandbox {
         let limits = component.policy.limits_for(tool);
         let mut store = self.new_store(component, tool, &meta.request_id, limits, progress, cancel.clone());
         store.data_mut().helm.tenant = meta.tenant_id.clone();
+        if let Some(kube) = &self.kube {
+            let view = kube.for_caller(meta.caller.as_deref(), &meta.roles).await;
+            store.data_mut().kube.bind(view);
+        }
         let context = types::CallContext {
             tenant_id: meta.tenant_id,
             request_id: meta.request_id,
@@ -236,7 +242,7 @@ impl Sandbox {
                 lines: 0,
             },
             progress: ProgressState { sink: progress, cancel, reports: 0 },
-            kube: KubeState { service: self.kube.clone(), context: None },
+            kube: KubeState { service: self.kube.clone(), ..Default::default() },
             helm: HelmState { service: self.helm.clone(), component: component.name.clone(), tenant: String::new() },
             stderr,
         };
