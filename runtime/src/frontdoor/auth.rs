@@ -326,6 +326,23 @@ mod tests {
         assert!(bad.is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_credentials_never_panic(value in "[ -~]{0,200}", query in ".{0,100}") {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let a = auth();
+            for name in ["authorization", "x-api-key"] {
+                for v in [value.clone(), format!("Bearer {value}"), format!("Basic {value}")] {
+                    let mut h = HeaderMap::new();
+                    if let Ok(v) = v.parse() {
+                        h.insert(name, v);
+                    }
+                    let _ = rt.block_on(a.authenticate(&h, Some(&query)));
+                }
+            }
+        }
+    }
+
     #[test]
     fn bad_hashes_name_the_key() {
         let section = AuthSection {

@@ -11,6 +11,8 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The slowest refill a bucket can have.
+const MAX_PERIOD: Duration = Duration::from_secs(86_400);
 /// Forget idle keys every this many checks, so the maps stay small.
 const RETAIN_EVERY: u64 = 4096;
 
@@ -23,7 +25,10 @@ pub struct RateLimits {
 }
 
 fn quota(b: Bucket) -> Quota {
-    let period = Duration::from_secs_f64(1.0 / b.requests_per_second).max(Duration::from_nanos(1));
+    // Clamped to [1 ns, 1 day] so extreme rates cannot overflow the conversion.
+    let period = Duration::try_from_secs_f64(1.0 / b.requests_per_second)
+        .unwrap_or(MAX_PERIOD)
+        .clamp(Duration::from_nanos(1), MAX_PERIOD);
     let burst = NonZeroU32::new(b.burst).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(burst)
 }
@@ -106,6 +111,15 @@ mod tests {
         assert!(r.check_identity(&who("b", "t1")).is_ok());
         assert!(r.check_identity(&who("c", "t1")).is_err());
         assert!(r.check_identity(&who("c", "t2")).is_ok());
+    }
+
+    #[test]
+    fn extreme_rates_do_not_panic() {
+        for rps in [1e-300, 1e300, f64::MIN_POSITIVE] {
+            let b = Bucket { requests_per_second: rps, burst: 1 };
+            let r = RateLimits::new(Limits { credential: b, tenant: Some(b), global: Some(b) });
+            assert!(r.check_global().is_ok());
+        }
     }
 
     #[test]
