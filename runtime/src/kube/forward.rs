@@ -113,8 +113,16 @@ pub async fn port_forward(
 async fn serve(listener: TcpListener, api: Api<Pod>, pod: String, remote: u16) {
     let mut conns = JoinSet::new();
     loop {
-        let Ok((socket, _)) = listener.accept().await else { continue };
-        conns.spawn(relay(socket, api.clone(), pod.clone(), remote));
+        match listener.accept().await {
+            Ok((socket, _)) => {
+                conns.spawn(relay(socket, api.clone(), pod.clone(), remote));
+            }
+            // Out of descriptors and the like: back off instead of spinning.
+            Err(e) => {
+                tracing::warn!(pod = %pod, error = %e, "port forward accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
         while conns.try_join_next().is_some() {}
     }
 }
