@@ -248,6 +248,14 @@ async def test_document_search_count_and_summary(client, seeded):
         assert all(r[0] == LOGS and r[3] == "200" for r in table["rows"])
         auto = json_of(await c.call_tool("elasticsearch_search_summary", {"index": LOGS, "size": 5}))
         assert len(auto["rows"]) == 5 and {"level", "message"} <= set(auto["columns"])
+        window = {"time_field": "ts", "start_time": "2026-11-25T10:00:00Z", "end_time": "2026-11-25T10:09:00Z"}
+        in_window = [d for d in docs if "2026-11-25T10:00:00Z" <= d["ts"] <= "2026-11-25T10:09:00Z"]
+        timed = json_of(await c.call_tool("elasticsearch_search", {"index": LOGS, **window}))
+        assert timed["total"] == len(in_window) < len(docs)
+        timed = json_of(await c.call_tool("elasticsearch_search_summary", {"index": LOGS, "q": "level:error", **window}))
+        assert timed["total"] == sum(d["level"] == "error" for d in in_window) > 0
+        no_field = await c.call_tool("elasticsearch_search", {"index": LOGS, "start_time": "now-1h"})
+        assert no_field.is_error and "need `time_field`" in text_of(no_field)
         n = json_of(await c.call_tool("elasticsearch_count", {"index": LOGS, "q": "level:error"}))
         assert n["count"] == len(errors)
         n = json_of(await c.call_tool("elasticsearch_count", {"index": "k8smcp-*", "query": {"range": {"http.status": {"gte": 500}}}}))

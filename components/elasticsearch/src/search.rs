@@ -42,8 +42,45 @@ pub struct SearchArgs {
     fields: Option<Vec<String>>,
     /// Aggregations (DSL object), returned as `aggregations`.
     aggs: Option<Value>,
+    /// Date field for `start_time`/`end_time`, e.g. `@timestamp`.
+    time_field: Option<String>,
+    /// Only documents at or after this time (RFC 3339 or date math such as `now-15m`).
+    start_time: Option<String>,
+    /// Only documents at or before this time.
+    end_time: Option<String>,
     /// Return Elasticsearch's answer as it is.
     raw: Option<bool>,
+}
+
+/// Add a time-range filter: the query (or query string) becomes the `must`
+/// of a `bool` whose `filter` is the range, which every version since 2.0
+/// understands. Returns the new query; the query string is folded in.
+fn with_time_range(
+    query: Option<Value>,
+    q: Option<String>,
+    field: Option<&str>,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<(Option<Value>, Option<String>), ToolError> {
+    let nonblank = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (start, end) = (nonblank(start), nonblank(end));
+    if start.is_none() && end.is_none() {
+        return Ok((query, q));
+    }
+    let field = nonblank(field).ok_or_else(|| ToolError::invalid("`start_time`/`end_time` need `time_field`"))?;
+    let mut range = serde_json::Map::new();
+    if let Some(s) = start {
+        range.insert("gte".into(), json!(s));
+    }
+    if let Some(e) = end {
+        range.insert("lte".into(), json!(e));
+    }
+    let must = match (query, q) {
+        (Some(query), _) => query,
+        (None, Some(q)) => json!({ "query_string": { "query": q } }),
+        (None, None) => json!({ "match_all": {} }),
+    };
+    Ok((Some(json!({ "bool": { "must": [must], "filter": [{ "range": { field: range } }] } })), None))
 }
 
 fn target(index: Option<&str>, endpoint: &str) -> Result<String, ToolError> {
@@ -107,6 +144,8 @@ fn run(a: SearchArgs, ctx: &Context, default_size: u64) -> Result<Search, ToolEr
         )));
     }
     let (query, q) = query_parts(a.query, a.q)?;
+    let (query, q) =
+        with_time_range(query, q, a.time_field.as_deref(), a.start_time.as_deref(), a.end_time.as_deref())?;
     let mut body = json!({ "size": size, "from": from });
     if let Some(query) = query {
         body["query"] = query;
@@ -312,6 +351,15 @@ mod tests {
         let out = clip(&doc);
         assert_eq!(out["a"].as_str().unwrap().chars().count(), SOURCE_CHARS + 1);
         assert_eq!(out["b"], doc["b"]);
+    }
+
+    #[test]
+    fn time_range_wraps_the_query() {
+        let (q, s) = with_time_range(None, Some("level:error".into()), Some("ts"), Some("now-1h"), None).unwrap();
+        assert_eq!(s, None);
+        assert_eq!(q.unwrap()["bool"]["filter"][0]["range"]["ts"], json!({ "gte": "now-1h" }));
+        assert!(with_time_range(None, None, None, Some("now-1h"), None).is_err());
+        assert_eq!(with_time_range(None, None, None, None, None).unwrap(), (None, None));
     }
 
     #[test]
