@@ -246,9 +246,14 @@ async def test_upgrade_rollback_uninstall_through_mcp(mcp, kube_cluster, namespa
         nope = await err(client, "rollback_release", {"name": "app", "namespace": ns, "revision": 42})
         assert "no revision 42" in nope
 
+        # upgrade --install of a release that does not exist yet
+        assert "not found" in await err(client, "upgrade_release", {"name": "fresh", "chart": str(CHART), "namespace": ns})
+        fresh = await ok(client, "upgrade_release", {"name": "fresh", "chart": str(CHART), "namespace": ns, "install": True})
+        assert fresh["revision"] == 1 and helm_json(kube_cluster, "status", "fresh", "-n", ns)["info"]["status"] == "deployed"
+
         gone = await ok(client, "uninstall_release", {"name": "app", "namespace": ns})
         assert gone["uninstalled"] is True
-        assert helm_json(kube_cluster, "list", "-n", ns, "--all") == []
+        assert [r["name"] for r in helm_json(kube_cluster, "list", "-n", ns, "--all")] == ["fresh"]
         assert "not found" in await err(client, "get_release_status", {"name": "app", "namespace": ns})
         assert "not found" in await err(client, "uninstall_release", {"name": "app", "namespace": ns})
 

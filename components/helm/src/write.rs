@@ -30,9 +30,6 @@ pub struct ChartReleaseArgs {
     /// Simulate: render and validate, change nothing.
     #[serde(default, alias = "dryRun")]
     pub dry_run: Option<bool>,
-    /// Upgrade only: install when the release does not exist yet.
-    #[serde(default)]
-    pub install: Option<bool>,
     /// Seconds helm may spend on the operation.
     #[serde(default, alias = "timeoutSeconds")]
     pub timeout: Option<u32>,
@@ -51,17 +48,53 @@ fn values_docs(values: &Option<Value>) -> R<Vec<String>> {
     }
 }
 
+#[derive(Deserialize, JsonSchema)]
+pub struct UpgradeArgs {
+    #[serde(flatten)]
+    pub release: ChartReleaseArgs,
+    /// Install when the release does not exist yet.
+    #[serde(default)]
+    pub install: Option<bool>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct TemplateArgs {
+    /// Release name used while rendering.
+    pub name: String,
+    /// Chart: `repo/chart`, an http(s):// or oci:// reference, or a local chart path.
+    pub chart: String,
+    /// Namespace used while rendering.
+    pub namespace: String,
+    /// A values file: relative to the tenant's files folder, or under a configured file root.
+    #[serde(default, alias = "valuesFile")]
+    pub values_file: Option<String>,
+    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
+    #[serde(default)]
+    pub values: Option<Value>,
+    /// Chart version (default: the newest).
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+fn base_request(
+    name: &str,
+    namespace: &str,
+    chart: &str,
+    version: &Option<String>,
+    file: &Option<String>,
+    values: &Option<Value>,
+) -> R<ReleaseRequest> {
+    let mut r =
+        ReleaseRequest::new(required(name, "name")?, required(namespace, "namespace")?, required(chart, "chart")?);
+    r.version = opt(version);
+    r.values_files = opt(file).into_iter().collect();
+    r.values = values_docs(values)?;
+    Ok(r)
+}
+
 fn request(a: &ChartReleaseArgs) -> R<ReleaseRequest> {
-    let mut r = ReleaseRequest::new(
-        required(&a.name, "name")?,
-        required(&a.namespace, "namespace")?,
-        required(&a.chart, "chart")?,
-    );
-    r.version = opt(&a.version);
-    r.values_files = opt(&a.values_file).into_iter().collect();
-    r.values = values_docs(&a.values)?;
+    let mut r = base_request(&a.name, &a.namespace, &a.chart, &a.version, &a.values_file, &a.values)?;
     r.dry_run = a.dry_run.unwrap_or(false);
-    r.install = a.install.unwrap_or(false);
     r.timeout_seconds = a.timeout;
     Ok(r)
 }
@@ -95,15 +128,16 @@ pub fn install_release(a: ChartReleaseArgs, _: &Context) -> R<Output> {
     Output::json(&summarize(&helm::install(&r)?, dry)?)
 }
 
-pub fn upgrade_release(a: ChartReleaseArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let r = request(&a)?;
+pub fn upgrade_release(a: UpgradeArgs, _: &Context) -> R<Output> {
+    use_context(&a.release.context)?;
+    let mut r = request(&a.release)?;
+    r.install = a.install.unwrap_or(false);
     let dry = r.dry_run;
     Output::json(&summarize(&helm::upgrade(&r)?, dry)?)
 }
 
-pub fn template_chart(a: ChartReleaseArgs, _: &Context) -> R<Output> {
-    let r = request(&a)?;
+pub fn template_chart(a: TemplateArgs, _: &Context) -> R<Output> {
+    let r = base_request(&a.name, &a.namespace, &a.chart, &a.version, &a.values_file, &a.values)?;
     let manifest = helm::template(&r)?;
     let objects =
         release::manifest_objects(&manifest)?.into_iter().map(|(k, _, n, _)| format!("{k}/{n}")).collect::<Vec<_>>();
