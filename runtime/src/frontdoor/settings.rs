@@ -296,10 +296,19 @@ impl FrontDoorConfig {
         if auth_enabled && !any_credential {
             return Err(Error::invalid("auth.enabled", "authentication is enabled but no credential is configured"));
         }
-        if let Some(mode) = &a.mode
-            && !matches!(mode.as_str(), "apikey" | "bearer" | "basic")
-        {
-            return Err(Error::invalid("auth.mode", format!("`{mode}` is not one of apikey, bearer, basic")));
+        if let Some(mode) = &a.mode {
+            let has = match mode.as_str() {
+                "apikey" => a.api_key.is_some() || !a.api_keys.is_empty(),
+                "bearer" => a.bearer_token.is_some() || a.jwt.is_some(),
+                "basic" => a.username.is_some() || !a.users.is_empty(),
+                _ => return Err(Error::invalid("auth.mode", format!("`{mode}` is not one of apikey, bearer, basic"))),
+            };
+            if auth_enabled && !has {
+                return Err(Error::invalid(
+                    "auth.mode",
+                    format!("mode `{mode}` is set but no {mode} credential is configured"),
+                ));
+            }
         }
         if a.username.is_some() != a.password.is_some() {
             return Err(Error::invalid("auth.password", "auth.username and auth.password go together"));
@@ -418,6 +427,7 @@ mod tests {
         assert!(err(&[("MCP_AUTH_ENABLED", "perhaps")]).contains("MCP_AUTH_ENABLED"));
         assert!(err(&[("MCP_AUTH_ENABLED", "true")]).contains("auth.enabled"));
         assert!(err(&[("MCP_AUTH_API_KEY", "k"), ("MCP_AUTH_MODE", "magic")]).contains("auth.mode"));
+        assert!(err(&[("MCP_AUTH_API_KEY", "k"), ("MCP_AUTH_MODE", "basic")]).contains("no basic credential"));
         assert!(err(&[("MCP_RATELIMIT_ENABLED", "true"), ("MCP_RATELIMIT_BURST", "0")]).contains("ratelimit.burst"));
         assert!(
             err(&[("MCP_RATELIMIT_ENABLED", "true"), ("MCP_RATELIMIT_REQUESTS_PER_SECOND", "0")])
