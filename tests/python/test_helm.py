@@ -357,6 +357,13 @@ async def test_chart_repository(mcp, kube_cluster, namespace, repo, work):
         assert made["chart"] == "demo-0.1.0"
         assert helm_json(kube_cluster, "status", "fromrepo", "-n", namespace)["info"]["status"] == "deployed"
 
+        # chart archives by URL: allowed origin renders, others are refused before helm runs
+        by_url = await ok(client, "template_chart", {"name": "u", "chart": f"{url}/demo-0.1.0.tgz", "namespace": "x"})
+        assert by_url["objects"] == ["ConfigMap/u-config", "Deployment/u-web"]
+        far = f"http://127.0.0.1:{free_port()}/demo-0.1.0.tgz"
+        assert "no egress rule" in await err(client, "template_chart", {"name": "u", "chart": far, "namespace": "x"})
+        assert "no egress rule" in await err(client, "install_release", {"name": "u", "chart": "oci://127.0.0.2:5000/charts/demo", "namespace": namespace})
+
         # an index may point chart archives at another host: checked too
         mirror = served / "mirror"
         mirror.mkdir()
