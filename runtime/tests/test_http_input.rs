@@ -142,3 +142,26 @@ proptest! {
         check(path, message.to_string().into_bytes(), true, true)?;
     }
 }
+
+/// The fixture serves the real MCP service: a proper initialize succeeds.
+#[test]
+fn a_valid_initialize_reaches_mcp() {
+    let f = fixture();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let req = Request::post("/mcp")
+        .header(header::HOST, "localhost")
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-api-key", "fuzz-key")
+        .body(Body::from(init.to_string()))
+        .expect("request");
+    let (status, text) = f.rt.block_on(async {
+        let response = f.app.clone().oneshot(req).await.expect("infallible");
+        let status = response.status();
+        let body = tokio::time::timeout(Duration::from_secs(10), response.into_body().collect()).await;
+        (status, body.ok().and_then(Result::ok).map(|c| String::from_utf8_lossy(&c.to_bytes()).into_owned()))
+    });
+    assert_eq!(status.as_u16(), 200);
+    assert!(text.unwrap_or_default().contains("\"protocolVersion\":\"2025-06-18\""));
+}
