@@ -232,7 +232,6 @@ fn cache_dir(configured: Option<PathBuf>) -> Option<PathBuf> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,4 +309,3 @@ mod tests {
         assert_eq!(c.components["svc"].secrets["token"], "literal-value");
     }
 }
-
