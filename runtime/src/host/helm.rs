@@ -31,6 +31,8 @@ use std::time::Duration;
 pub const ENV_HELM_BINARY: &str = "HELM_BINARY";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
+/// helm is a heavy process (a Go binary, often a cluster client); a few at a time.
+const DEFAULT_MAX_CONCURRENT: usize = 4;
 
 /// `[helm]` in the config file.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -51,6 +53,8 @@ pub struct HelmSection {
     pub timeout_seconds: Option<u64>,
     /// Largest helm output accepted (default 16 MiB).
     pub max_output_bytes: Option<usize>,
+    /// helm processes running at once (default 4); further calls wait.
+    pub max_concurrent: Option<usize>,
     /// Environment variables of the runtime handed to helm besides the proxy
     /// and in-cluster ones (e.g. what a kubeconfig exec credential plugin needs).
     #[serde(default)]
@@ -68,6 +72,7 @@ pub struct HelmService {
     timeout: Duration,
     max_output: usize,
     pass_env: Vec<String>,
+    slots: tokio::sync::Semaphore,
 }
 
 impl HelmService {
@@ -112,6 +117,7 @@ impl HelmService {
             timeout: section.timeout_seconds.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
             max_output: section.max_output_bytes.unwrap_or(DEFAULT_MAX_OUTPUT),
             pass_env: section.pass_env.clone(),
+            slots: tokio::sync::Semaphore::new(section.max_concurrent.unwrap_or(DEFAULT_MAX_CONCURRENT).max(1)),
         }))
     }
 
@@ -156,6 +162,7 @@ pub(crate) struct Call {
     pub kube: Option<Arc<KubeService>>,
     pub context: Option<String>,
     pub tenant: files::TenantDirs,
+    pub tenant_id: String,
     pub egress: Arc<crate::policy::EgressPolicy>,
 }
 
@@ -175,6 +182,7 @@ impl HostState {
             kube: self.kube.service.clone(),
             context: self.kube.context.clone(),
             tenant,
+            tenant_id: self.helm.tenant.clone(),
             egress: self.egress.policy.clone(),
         })
     }

@@ -247,7 +247,14 @@ pub async fn release(call: &Call, verb: Verb, r: &ReleaseRequest) -> R<String> {
     if let Some(t) = r.timeout_seconds.filter(|t| *t > 0) {
         h = h.arg("--timeout").arg(format!("{t}s"));
     }
-    h.run().await
+    let out = h.run().await?;
+    audit(call, name, &r.release, &r.namespace, r.dry_run);
+    Ok(out)
+}
+
+/// One log line per release change (names only, never values).
+fn audit(call: &Call, verb: &str, release: &str, namespace: &str, dry_run: bool) {
+    tracing::info!(tenant = call.tenant_id.as_str(), verb, release, namespace, dry_run, "helm release changed");
 }
 
 /// With a restrictive Kubernetes policy, render first and refuse charts
@@ -289,18 +296,22 @@ pub async fn rollback(call: &Call, release: &str, namespace: &str, revision: Opt
     if let Some(rev) = revision.filter(|r| *r > 0) {
         h = h.arg(rev.to_string());
     }
-    h.arg("--namespace").arg(namespace).flag("--dry-run", dry_run).cluster()?.run().await
+    let out = h.arg("--namespace").arg(namespace).flag("--dry-run", dry_run).cluster()?.run().await?;
+    audit(call, "rollback", release, namespace, dry_run);
+    Ok(out)
 }
 
 pub async fn uninstall(call: &Call, release: &str, namespace: &str, keep_history: bool, dry_run: bool) -> R<String> {
     check_release(release)?;
     check_release_policy(call, namespace, "uninstall", !dry_run)?;
-    Helm::new(call, &["uninstall", release, "--namespace", namespace])
+    let out = Helm::new(call, &["uninstall", release, "--namespace", namespace])
         .flag("--keep-history", keep_history)
         .flag("--dry-run", dry_run)
         .cluster()?
         .run()
-        .await
+        .await?;
+    audit(call, "uninstall", release, namespace, dry_run);
+    Ok(out)
 }
 
 pub async fn repo_list(call: &Call) -> R<String> {

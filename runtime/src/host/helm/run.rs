@@ -116,6 +116,15 @@ impl<'a> Helm<'a> {
             }
         }
         let verb = self.args.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+        // Waiting for a slot counts against the run's time too.
+        let started = std::time::Instant::now();
+        let _slot = tokio::time::timeout(self.timeout, svc.slots.acquire())
+            .await
+            .map_err(|_| {
+                HelmError::Timeout(format!("helm {verb}: no free helm slot within {} s", self.timeout.as_secs()))
+            })?
+            .map_err(|_| HelmError::Failed("helm runner closed".into()))?;
+        let left = self.timeout.saturating_sub(started.elapsed());
         let mut child = cmd.spawn().map_err(|e| HelmError::Failed(format!("cannot run {}: {e}", binary.display())))?;
         let max = svc.max_output;
         let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
@@ -124,7 +133,7 @@ impl<'a> Helm<'a> {
             let status = child.wait().await;
             (out, err, status)
         };
-        let (out, err, status) = tokio::time::timeout(self.timeout, work).await.map_err(|_| {
+        let (out, err, status) = tokio::time::timeout(left, work).await.map_err(|_| {
             HelmError::Timeout(format!("helm {verb} did not finish within {} s", self.timeout.as_secs()))
         })?;
         let status = status.map_err(|e| HelmError::Failed(format!("helm {verb}: {e}")))?;
