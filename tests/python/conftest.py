@@ -140,7 +140,8 @@ def wait_http_ready(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> 
 def http_server(runtime: Path, components: Path, *extra: str):
     port = free_port()
     proc = subprocess.Popen(
-        [str(runtime), "serve", "--components", str(components), "--transport", "http", "--listen", f"127.0.0.1:{port}", *extra],
+        [str(runtime), "serve", "--components", str(components), "--transport", "http", "--listen", f"127.0.0.1:{port}",
+         *(() if "--admin-listen" in extra else ("--admin-listen", f"127.0.0.1:{free_port()}")), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
