@@ -16,9 +16,8 @@ use axum::Router;
 /// any free port), announce the address on stdout and run until killed.
 pub async fn serve(app: Router) {
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .expect("bind a loopback port");
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await.expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
     let mut out = std::io::stdout();
     writeln!(out, "listening on http://{addr}").and_then(|()| out.flush()).expect("announce the address");
