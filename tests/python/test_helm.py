@@ -295,6 +295,22 @@ async def test_install_through_mcp_is_readable_by_helm(mcp, kube_cluster, namesp
         assert bad.is_error and "invalid chart reference" in text_of(bad)
 
 
+async def test_secret_values_are_masked_in_release_manifests(mcp, kube_cluster, namespace):
+    ns = namespace
+    helm(kube_cluster, "install", "sec", str(CHART), "-n", ns, "--set", "secret.enabled=true,secret.password=hunter2")
+    assert "hunter2" in helm(kube_cluster, "get", "manifest", "sec", "-n", ns).stdout
+    async with mcp() as client:
+        manifest = (await ok(client, "get_release_manifest", {"name": "sec", "namespace": ns}))["manifest"]
+        assert "hunter2" not in manifest and "aHVudGVyMg==" not in manifest and "***REDACTED***" in manifest
+        assert "kind: Secret" in manifest and "name: sec-config" in manifest
+        full = await ok(client, "get_release", {"name": "sec", "namespace": ns})
+        assert "hunter2" not in full["manifest"] and "***REDACTED***" in full["manifest"]
+        objects = await ok(client, "get_resources_of_release", {"name": "sec", "namespace": ns})
+        assert {"Secret", "ConfigMap", "Deployment"} == {r["kind"] for r in objects["resources"]}
+        dry = await ok(client, "upgrade_release", {"name": "sec", "chart": str(CHART), "namespace": ns, "dry_run": True, "values": {"secret": {"enabled": True, "password": "other-pass"}}})
+        assert "other-pass" not in dry["manifest"] and "***REDACTED***" in dry["manifest"]
+
+
 async def test_template_matches_helm_template(mcp, kube_cluster, work):
     values_file = work / "root" / "template-values.yaml"
     values_file.write_text("image:\n  tag: '1.27'\nreplicaCount: 4\n")

@@ -141,10 +141,24 @@ pub struct GetArgs {
     pub context: Option<String>,
 }
 
-/// The release record without the chart's template and file bodies.
+/// Mask Secret values in the manifest and hook manifests of a release.
+fn mask_release(rel: &mut Value) {
+    if let Some(m) = rel.get("manifest").and_then(Value::as_str) {
+        rel["manifest"] = json!(release::mask_secrets(m));
+    }
+    for hook in rel.get_mut("hooks").and_then(Value::as_array_mut).into_iter().flatten() {
+        if let Some(m) = hook.get("manifest").and_then(Value::as_str) {
+            hook["manifest"] = json!(release::mask_secrets(m));
+        }
+    }
+}
+
+/// The release record without the chart's template and file bodies, Secret
+/// values in its manifests masked.
 pub fn get_release(a: GetArgs, _: &Context) -> R<Output> {
     use_context(&a.context)?;
     let (_, mut rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, a.revision)?;
+    mask_release(&mut rel);
     if let Some(chart) = rel.get_mut("chart").and_then(Value::as_object_mut) {
         for key in ["templates", "files"] {
             if let Some(list) = chart.get(key).and_then(Value::as_array) {
@@ -217,7 +231,7 @@ pub fn get_release_manifest(a: GetArgs, _: &Context) -> R<Output> {
     let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, a.revision)?;
     Output::json(&json!({
         "name": e.name, "namespace": e.namespace, "revision": e.version,
-        "manifest": str_of(&rel, "/manifest"),
+        "manifest": release::mask_secrets(str_of(&rel, "/manifest")),
     }))
 }
 

@@ -206,6 +206,45 @@ fn coalesce(base: &mut Value, over: &Value) {
     }
 }
 
+const MASK: &str = "***REDACTED***";
+
+/// The manifest with the values of every Secret masked, as the `kube`
+/// capability masks Secrets by default; other documents are left as written.
+pub fn mask_secrets(manifest: &str) -> String {
+    let mut out = String::with_capacity(manifest.len());
+    let mut doc = String::new();
+    for line in manifest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            out.push_str(&mask_doc(&doc));
+            doc.clear();
+            out.push_str(line);
+        } else {
+            doc.push_str(line);
+        }
+    }
+    out.push_str(&mask_doc(&doc));
+    out
+}
+
+fn mask_doc(doc: &str) -> String {
+    let secret =
+        doc.lines().any(|l| l.strip_prefix("kind:").is_some_and(|k| k.trim().trim_matches(['"', '\'']) == "Secret"));
+    if !secret {
+        return doc.to_string();
+    }
+    let comments: String = doc.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    let masked = serde_saphyr::from_str::<Value>(doc).ok().and_then(|mut v| {
+        for field in ["data", "stringData"] {
+            if let Some(map) = v.get_mut(field).and_then(Value::as_object_mut) {
+                map.values_mut().for_each(|x| *x = json!(MASK));
+            }
+        }
+        serde_saphyr::to_string(&v).ok()
+    });
+    // Never hand out a Secret that could not be parsed and masked.
+    comments + &masked.unwrap_or_else(|| "# a Secret whose values are masked\n".into())
+}
+
 /// Objects of a rendered manifest: `(kind, apiVersion, name, namespace)`.
 pub fn manifest_objects(manifest: &str) -> R<Vec<(String, String, String, Option<String>)>> {
     let docs: Vec<Value> = serde_saphyr::from_multiple(manifest)
@@ -274,6 +313,19 @@ mod tests {
         assert_eq!(objs[0], ("ConfigMap".into(), "v1".into(), "a".into(), None));
         assert_eq!(objs[1].3.as_deref(), Some("other"));
         assert!(manifest_objects("a: [unclosed").is_err());
+    }
+
+    #[test]
+    fn secret_values_are_masked_in_manifests() {
+        let m = "---\n# Source: c/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: visible\n---\n# Source: c/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: hunter2\ndata:\n  token: aHVudGVyMg==\n";
+        let masked = mask_secrets(m);
+        assert!(masked.contains("k: visible") && masked.contains("# Source: c/secret.yaml"), "{masked}");
+        assert!(!masked.contains("hunter2") && !masked.contains("aHVudGVyMg=="), "{masked}");
+        assert_eq!(masked.matches(MASK).count(), 2);
+        assert_eq!(manifest_objects(&masked).unwrap().len(), 2);
+        let broken = "kind: Secret\ndata: [password: hunter2\n";
+        assert!(!mask_secrets(broken).contains("hunter2"));
+        assert_eq!(mask_secrets("kind: ConfigMap\n"), "kind: ConfigMap\n");
     }
 
     #[test]

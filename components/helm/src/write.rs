@@ -116,7 +116,7 @@ fn summarize(text: &str, dry_run: bool) -> R<Value> {
         "dryRun": dry_run,
     });
     if dry_run {
-        out["manifest"] = json!(str_of(&rel, "/manifest"));
+        out["manifest"] = json!(release::mask_secrets(str_of(&rel, "/manifest")));
     }
     Ok(out)
 }
