@@ -236,16 +236,25 @@ impl Request {
 
         let outgoing_body = request.body().map_err(|_| HttpError::Transport("request body unavailable".into()))?;
         let future = outgoing_handler::handle(request, Some(options)).map_err(|e| map_error(e, url))?;
+        // A body the host refuses (e.g. over the policy's size limit) closes
+        // the stream; the request's own error then says why, so it wins over
+        // the bare write failure.
+        let mut write_failed = None;
         {
             let stream =
                 outgoing_body.write().map_err(|_| HttpError::Transport("request body stream unavailable".into()))?;
             for chunk in body.chunks(4096) {
-                stream
-                    .blocking_write_and_flush(chunk)
-                    .map_err(|e| HttpError::Transport(format!("writing request body: {e:?}")))?;
+                if let Err(e) = stream.blocking_write_and_flush(chunk) {
+                    write_failed = Some(HttpError::Transport(format!("{url}: writing request body: {e:?}")));
+                    break;
+                }
             }
         }
-        OutgoingBody::finish(outgoing_body, None).map_err(|e| map_error(e, url))?;
+        if write_failed.is_none() {
+            OutgoingBody::finish(outgoing_body, None).map_err(|e| map_error(e, url))?;
+        } else {
+            drop(outgoing_body);
+        }
 
         let incoming = loop {
             match future.get() {
@@ -256,6 +265,9 @@ impl Request {
         let incoming = incoming
             .map_err(|()| HttpError::Transport("response already taken".into()))?
             .map_err(|e| map_error(e, url))?;
+        if let Some(e) = write_failed {
+            return Err(e);
+        }
 
         let status = incoming.status();
         let headers = incoming
@@ -305,6 +317,10 @@ fn map_error(e: ErrorCode, url: &url::Url) -> HttpError {
         ErrorCode::HttpResponseBodySize(_) => {
             HttpError::Transport(format!("{url}: response body exceeds the runtime's size limit"))
         }
+        ErrorCode::HttpRequestBodySize(n) => HttpError::Transport(format!(
+            "{url}: request body{} exceeds the policy's max_request_bytes",
+            n.map(|n| format!(" of {n} bytes")).unwrap_or_default()
+        )),
         ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
             HttpError::Transport(format!("{url}: timed out"))
         }

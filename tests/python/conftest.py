@@ -61,6 +61,19 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self):
+        """Counts the request body (Content-Length or chunked)."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            received = 0
+            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                received += len(self.rfile.read(size))
+                self.rfile.readline()
+            self.rfile.readline()
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            received = len(self.rfile.read(length)) if length else 0
+        self._send(200, json.dumps({"received": received}).encode(), "application/json")
+
     def do_GET(self):
         if self.path == "/page":
             html = (

@@ -4,6 +4,7 @@ tool error naming its cause, and the same server keeps answering."""
 from __future__ import annotations
 
 import shutil
+import json
 import time
 
 import anyio
@@ -75,6 +76,10 @@ async def test_http_response_size_and_timeout_limits(runtime_bin, testkit_dir, o
     async with stdio_client(runtime_bin, testkit_dir) as client:
         big = await client.call_tool("testkit_fetch", {"url": f"{origin}/long"})
         assert big.is_error and "of 50000 bytes exceeds the policy limit of 20000 bytes" in text_of(big), text_of(big)
+        posted = json_of(await client.call_tool("testkit_post", {"url": f"{origin}/upload", "bytes": 15000}))
+        assert posted["status"] == 200 and json.loads(posted["body"]) == {"received": 15000}
+        too_big = await client.call_tool("testkit_post", {"url": f"{origin}/upload", "bytes": 50000})
+        assert too_big.is_error and "request body" in text_of(too_big) and "max_request_bytes" in text_of(too_big), text_of(too_big)
         started = time.monotonic()
         slow = await client.call_tool("testkit_fetch", {"url": f"{origin}/slow"})
         assert slow.is_error and "timed out" in text_of(slow).lower(), text_of(slow)

@@ -24,6 +24,13 @@ struct FetchArgs {
     url: String,
 }
 
+#[derive(Deserialize, JsonSchema)]
+struct PostArgs {
+    url: String,
+    /// Size of the request body to send.
+    bytes: usize,
+}
+
 struct Testkit;
 
 impl Service for Testkit {
@@ -58,6 +65,10 @@ impl Service for Testkit {
             Tool::new("fetch", "HTTP GET a URL through the policy-checked client", |a: FetchArgs, _: &Context| {
                 let resp = http::get(a.url).max_redirects(3).send()?;
                 Output::json(&json!({ "status": resp.status, "body": resp.text(), "url": resp.url }))
+            }),
+            Tool::new("post", "HTTP POST a body of the given size", |a: PostArgs, _: &Context| {
+                let resp = http::post(a.url).body(vec![b'x'; a.bytes]).send()?;
+                Output::json(&json!({ "status": resp.status, "body": resp.text() }))
             }),
             Tool::new(
                 "secret",

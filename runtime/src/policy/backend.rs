@@ -48,8 +48,17 @@ pub fn apply(
     Ok(())
 }
 
-/// `http://host:port/base/` -> a rule for exactly that scheme, host, port and path prefix.
+/// `http://host:port/base/` -> a rule for exactly that scheme, host, port and
+/// path prefix. A bare `host:port` means `http://host:port`, as the Go server
+/// reads its addresses.
 fn origin_rule(url: &str) -> std::result::Result<HostRule, String> {
+    let with_scheme;
+    let url = if url.contains("://") {
+        url
+    } else {
+        with_scheme = format!("http://{url}");
+        &with_scheme
+    };
     let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("must be an http or https URL".into());
@@ -120,6 +129,18 @@ mod tests {
         assert!(egress.check(&t("es1.internal", 9200, "/_cluster/health")).is_ok());
         assert!(egress.check(&t("es2.internal", 443, "/prefix/_search")).is_ok());
         assert!(egress.check(&t("es2.internal", 443, "/other")).is_err());
+    }
+
+    #[test]
+    fn bare_host_and_port_means_http() {
+        let mut settings = ComponentSettings::default();
+        settings.settings.insert("address".into(), "es.internal:9200".into());
+        let mut egress = EgressPolicy::default();
+        apply("elasticsearch", &backend(), &mut settings, &mut egress, |_| None).unwrap();
+        assert_eq!(settings.settings["address"], "http://es.internal:9200");
+        let t = |scheme, port| Target { scheme, host: "es.internal", port, path: "/" };
+        assert!(egress.check(&t("http", 9200)).is_ok());
+        assert!(egress.check(&t("https", 9200)).is_err());
     }
 
     #[test]

@@ -61,11 +61,20 @@ pub async fn send(mut request: http::Request<WasiBody>, c: Connect<'_>) -> Resul
     let response = tokio::time::timeout(c.first_byte_timeout, sender.send_request(request))
         .await
         .map_err(|_| HttpError::ConnectionReadTimeout)?
-        .map_err(HttpError::from)?;
+        .map_err(from_hyper)?;
     let between = c.between_bytes_timeout.max(Duration::from_millis(1));
     let response =
         response.map(|incoming| ResponseBody { incoming, between, deadline: Box::pin(tokio::time::sleep(between)) });
     Ok((response, conn))
+}
+
+/// A hyper error, or the request body's own error when that is what
+/// stopped the request (e.g. the body went over the policy's size limit).
+fn from_hyper(e: hyper::Error) -> HttpError {
+    match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<HttpError>()) {
+        Some(HttpError::HttpRequestBodySize(n)) => HttpError::HttpRequestBodySize(*n),
+        _ => HttpError::from(e),
+    }
 }
 
 type Handshake =
