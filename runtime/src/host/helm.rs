@@ -107,7 +107,14 @@ impl HelmService {
             .clone()
             .or_else(|| std::env::var_os(crate::kube::ENV_MCP_KUBECONFIG).map(PathBuf::from))
             .or_else(|| std::env::var_os(crate::kube::ENV_KUBECONFIG).map(PathBuf::from))
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")).filter(|p| p.exists()));
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")).filter(|p| p.exists()))
+            .map(|p| std::path::absolute(&p).unwrap_or(p));
+        if section.timeout_seconds == Some(0) {
+            return Err(Error::invalid("helm.timeout_seconds", "must be at least 1"));
+        }
+        if section.max_output_bytes == Some(0) {
+            return Err(Error::invalid("helm.max_output_bytes", "must be greater than 0"));
+        }
         Ok(Arc::new(Self {
             binary,
             state_dir,
@@ -126,9 +133,10 @@ impl HelmService {
     }
 }
 
+/// An existing file, as an absolute path (helm runs in another folder).
 fn check_binary(path: &Path, key: &str) -> Result<PathBuf> {
     if path.is_file() {
-        Ok(path.to_path_buf())
+        std::path::absolute(path).map_err(|e| Error::invalid(key, format!("{}: {e}", path.display())))
     } else {
         Err(Error::invalid(key, format!("{} is not a file", path.display())))
     }
@@ -245,5 +253,25 @@ impl Host for HostState {
     }
     async fn version(&mut self) -> R<String> {
         ops::version(&self.helm_call()?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_is_validated_with_the_key_named() {
+        let kube = KubeSection::default();
+        let missing = HelmSection { binary: Some("/no/such/helm".into()), ..Default::default() };
+        assert!(HelmService::new(&missing, &kube).unwrap_err().to_string().contains("helm.binary"));
+        let root = HelmSection { file_roots: vec!["/no/such/root".into()], ..Default::default() };
+        assert!(HelmService::new(&root, &kube).unwrap_err().to_string().contains("helm.file_roots"));
+        let zero = HelmSection { timeout_seconds: Some(0), ..Default::default() };
+        assert!(HelmService::new(&zero, &kube).unwrap_err().to_string().contains("helm.timeout_seconds"));
+        // a relative binary becomes absolute: helm runs in the tenant's folder
+        let here = std::env::current_dir().unwrap();
+        let rel = HelmSection { binary: Some("Cargo.toml".into()), ..Default::default() };
+        assert_eq!(HelmService::new(&rel, &kube).unwrap().binary(), Some(here.join("Cargo.toml").as_path()));
     }
 }
