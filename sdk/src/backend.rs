@@ -55,7 +55,9 @@ impl Backend {
             let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             headers.push(("authorization".to_string(), format!("Basic {encoded}")));
         }
-        if let Some(extra) = ctx.setting("headers") {
+        // `headers` is a secret when it comes from the environment (it often
+        // carries tokens), a plain setting when the config file gives it.
+        if let Some(extra) = ctx.secret("headers").or_else(|| ctx.setting("headers")) {
             let map: serde_json::Map<String, Value> = serde_json::from_str(&extra)
                 .map_err(|e| ToolError::internal(format!("{name}: setting `headers` must be a JSON object: {e}")))?;
             for (k, v) in map {

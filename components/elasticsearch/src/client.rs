@@ -64,7 +64,7 @@ impl Es {
             })
         };
         let mut headers = Vec::new();
-        if let Some(extra) = ctx.setting("headers") {
+        if let Some(extra) = ctx.secret("headers").or_else(|| ctx.setting("headers")) {
             let map: serde_json::Map<String, Value> = serde_json::from_str(&extra).map_err(|e| {
                 ToolError::internal(format!("elasticsearch: setting `headers` must be a JSON object: {e}"))
             })?;
