@@ -9,6 +9,8 @@ cd "$ROOT"
 "$ROOT/scripts/build-components.sh"
 cargo build --locked --bins
 cargo test --locked --workspace
+# The components' own unit tests run natively (their logic does not need a sandbox).
+(cd "$ROOT/components" && cargo test --locked --workspace)
 export K8S_MCP_RUNTIME_BIN="$ROOT/target/debug/k8s-mcp-runtime"
 # Real-cluster tests are part of the suite; K8S_MCP_KUBE_TESTS=0 skips them locally.
 export K8S_MCP_KUBE_TESTS="${K8S_MCP_KUBE_TESTS:-1}"
