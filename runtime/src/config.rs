@@ -43,6 +43,9 @@ pub struct ConfigFile {
     /// The `helm` host capability (helm binary, per-tenant state, file roots).
     #[serde(default)]
     pub helm: crate::host::helm::HelmSection,
+    /// Tenants hosted by this server (see `tenant`); none: one implicit tenant.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, crate::tenant::Section>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +107,8 @@ pub struct Config {
     pub kubernetes: crate::kube::KubeSection,
     pub frontdoor: crate::frontdoor::settings::FrontDoorConfig,
     pub helm: crate::host::helm::HelmSection,
+    /// Secrets resolved; names validated.
+    pub tenants: BTreeMap<String, crate::tenant::Section>,
 }
 
 impl Config {
@@ -169,6 +174,7 @@ impl Config {
                     resolve_secret(value).map_err(|m| Error::invalid(format!("components.{name}.secrets.{key}"), m))?;
             }
         }
+        let tenants = validate_tenants(file.tenants, &frontdoor.auth)?;
         let mut allowed_hosts = file.server.allowed_hosts;
         if allowed_hosts.is_empty() {
             allowed_hosts = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
@@ -195,8 +201,47 @@ impl Config {
             kubernetes: file.kubernetes,
             frontdoor,
             helm: file.helm,
+            tenants,
         })
     }
+}
+
+/// Tenant names are simple, their secrets resolve, and every credential
+/// the front door knows maps to a declared tenant.
+fn validate_tenants(
+    mut tenants: BTreeMap<String, crate::tenant::Section>,
+    auth: &crate::frontdoor::settings::AuthSection,
+) -> Result<BTreeMap<String, crate::tenant::Section>> {
+    for (name, t) in &mut tenants {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        if !valid {
+            return Err(Error::invalid(
+                format!("tenants.{name}"),
+                "name must be 1-64 chars of A-Z, a-z, 0-9, `-`, `_`, `.`",
+            ));
+        }
+        for (component, c) in &mut t.components {
+            for (key, value) in &mut c.secrets {
+                *value = resolve_secret(value)
+                    .map_err(|m| Error::invalid(format!("tenants.{name}.components.{component}.secrets.{key}"), m))?;
+            }
+        }
+    }
+    if tenants.is_empty() {
+        return Ok(tenants);
+    }
+    let keys = auth.api_keys.iter().map(|k| (format!("auth.api_keys `{}`", k.name), &k.tenant));
+    let users = auth.users.iter().map(|u| (format!("auth.users `{}`", u.username), &u.tenant));
+    for (what, tenant) in keys.chain(users) {
+        if let Some(t) = tenant
+            && !tenants.contains_key(t)
+        {
+            return Err(Error::invalid(format!("{what}.tenant"), format!("no [tenants.{t}] is declared")));
+        }
+    }
+    Ok(tenants)
 }
 
 /// Read and parse a config file; errors name the file and key.

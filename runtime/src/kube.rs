@@ -7,6 +7,7 @@ pub mod forward;
 mod identity;
 pub mod ops;
 pub mod policy;
+mod tenant;
 
 use crate::error::{Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};

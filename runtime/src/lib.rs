@@ -13,6 +13,7 @@ pub mod mcp;
 pub mod policy;
 pub mod sandbox;
 pub mod server;
+pub mod tenant;
 
 pub use config::Config;
 pub use error::{Error, Result};

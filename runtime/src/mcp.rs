@@ -8,6 +8,7 @@ use crate::frontdoor::FrontDoor;
 use crate::frontdoor::calls::{self, CallScope};
 use crate::host::progress::ProgressUpdate;
 use crate::sandbox::{CallError, CallMeta, CallOutput, CallStats, Registry, Sandbox, ToolInfo};
+use crate::tenant::{Catalog, Scope};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
     PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities, ServerConfig, Tool,
@@ -15,29 +16,46 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Shared by every MCP session of the process.
 pub struct McpCore {
     pub sandbox: Sandbox,
-    pub registry: Registry,
+    /// Components and tenants; swapped whole on reload.
+    catalog: RwLock<Arc<Catalog>>,
+    /// The tenant of callers without one (stdio, authentication off).
     pub tenant: String,
     /// Only tools annotated read-only are listed and callable.
     pub read_only: bool,
     cache: ResultCache,
-    tools: Vec<Tool>,
     /// Authorization, audit and call metrics (see `frontdoor`).
     pub frontdoor: Arc<FrontDoor>,
 }
 
 impl McpCore {
+    /// A core without tenants: every caller sees every component.
     pub fn new(sandbox: Sandbox, registry: Registry, tenant: String, read_only: bool) -> Self {
-        let tools = registry.tools().filter(|t| !read_only || t.annotations.read_only).map(to_mcp_tool).collect();
+        let catalog = Catalog { base: Scope::without_tenants(registry, read_only), tenants: Default::default() };
+        Self::with_catalog(sandbox, catalog, tenant, read_only)
+    }
+
+    pub fn with_catalog(sandbox: Sandbox, catalog: Catalog, tenant: String, read_only: bool) -> Self {
         let frontdoor = Arc::new(FrontDoor { default_tenant: tenant.clone(), ..FrontDoor::default() });
-        Self { sandbox, registry, tenant, read_only, cache: ResultCache::default(), tools, frontdoor }
+        let catalog = RwLock::new(Arc::new(catalog));
+        Self { sandbox, catalog, tenant, read_only, cache: ResultCache::default(), frontdoor }
+    }
+
+    /// The current components and tenants.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Serve `catalog` from now on; calls in flight keep the old one.
+    pub fn replace_catalog(&self, catalog: Catalog) {
+        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
     }
 
     /// Use this front door's authorization and audit for tool calls.
@@ -46,20 +64,31 @@ impl McpCore {
         self
     }
 
-    /// Tools `identity` may see (all of them over stdio).
-    fn visible_tools(&self, identity: Option<&crate::frontdoor::Identity>) -> Vec<Tool> {
-        self.tools
+    /// The tenant of `identity` (the default one over stdio).
+    fn tenant_of(&self, identity: Option<&crate::frontdoor::Identity>) -> String {
+        identity.map_or_else(|| self.tenant.clone(), |i| i.tenant.clone())
+    }
+
+    /// Tools `identity` may see (all of its tenant's over stdio).
+    fn visible_tools(&self, identity: Option<&crate::frontdoor::Identity>) -> Result<Vec<Tool>, ErrorData> {
+        let catalog = self.catalog();
+        let scope = catalog.scope(&self.tenant_of(identity)).map_err(|m| calls::unknown_tenant(&m))?;
+        Ok(scope
+            .tools
             .iter()
-            .filter(|t| match self.registry.lookup(&t.name) {
+            .filter(|t| match scope.registry.lookup(&t.name) {
                 Some((c, info)) => {
                     calls::allows(&self.frontdoor, identity, &c.name, &t.name, info.annotations.read_only)
                 }
                 None => false,
             })
             .cloned()
-            .collect()
+            .collect())
     }
 }
+
+/// How long a call waits for one of its tenant's slots before it is refused.
+const TENANT_ADMISSION_WAIT: Duration = Duration::from_secs(10);
 
 /// Cheap to clone; one per session.
 #[derive(Clone)]
@@ -73,7 +102,7 @@ impl McpHandler {
     }
 }
 
-fn to_mcp_tool(info: &ToolInfo) -> Tool {
+pub(crate) fn to_mcp_tool(info: &ToolInfo) -> Tool {
     let a = &info.annotations;
     let mut annotations = ToolAnnotations::new()
         .read_only(a.read_only)
@@ -115,11 +144,11 @@ impl ServerHandler for McpHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let identity = calls::identity_of(&context);
-        Ok(ListToolsResult::with_all_items(self.core.visible_tools(identity.as_ref())))
+        Ok(ListToolsResult::with_all_items(self.core.visible_tools(identity.as_ref())?))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.core.tools.iter().find(|t| t.name == name).cloned()
+        self.core.catalog().base.tools.iter().find(|t| t.name == name).cloned()
     }
 
     async fn call_tool(
@@ -128,7 +157,12 @@ impl ServerHandler for McpHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
-        let Some((component, tool)) = self.core.registry.lookup(&name) else {
+        let identity = calls::identity_of(&context);
+        let catalog = self.core.catalog();
+        let tenant = self.core.tenant_of(identity.as_ref());
+        let scope = catalog.scope(&tenant).map_err(|m| calls::unknown_tenant(&m))?;
+        // A tool the tenant may not see does not exist for it, even by name.
+        let Some((component, tool)) = scope.registry.lookup(&name) else {
             return Err(ErrorData::invalid_params(format!("unknown tool `{name}`"), None));
         };
         if self.core.read_only && !tool.annotations.read_only {
@@ -136,20 +170,41 @@ impl ServerHandler for McpHandler {
             return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
         }
         let arguments = request.arguments.unwrap_or_default();
-        let identity = calls::identity_of(&context);
         let request_id = request_id_text(&context);
-        let scope =
-            CallScope::begin(&self.core.frontdoor, identity.as_ref(), &component.name, &name, &request_id, &arguments);
+        let audit =
+            CallScope::begin(&self.core.frontdoor, identity.as_ref(), &component.name, &name, &request_id, &arguments)
+                .tagged(scope.audit_tag.as_deref());
         if !calls::allows(&self.core.frontdoor, identity.as_ref(), &component.name, &name, tool.annotations.read_only) {
             tracing::info!(tool = %name, subject = identity.as_ref().map(|i| i.subject.as_str()), "tool call denied");
-            scope.finish("denied", None, CallStats::default()).await;
+            audit.finish("denied", None, CallStats::default()).await;
             return Err(calls::forbidden(&name));
         }
+        if let Some(rate) = &scope.rate
+            && rate.check().is_err()
+        {
+            tracing::info!(tool = %name, tenant = %tenant, "tool call refused: tenant rate limit");
+            audit.finish("rate_limited", None, CallStats::default()).await;
+            return Err(calls::tenant_rate_limited(&tenant));
+        }
+        let _tenant_slot = match &scope.gate {
+            Some((gate, cap)) => {
+                match tokio::time::timeout(TENANT_ADMISSION_WAIT, gate.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    _ => {
+                        let e = CallError::Busy(*cap);
+                        audit.finish("error", Some(&e), CallStats::default()).await;
+                        return Ok(error_result(&e).into());
+                    }
+                }
+            }
+            None => None,
+        };
         let meta = CallMeta {
-            tenant_id: identity.as_ref().map_or_else(|| self.core.tenant.clone(), |i| i.tenant.clone()),
+            tenant_id: tenant.clone(),
             request_id,
             caller: identity.as_ref().filter(|i| i.is_authenticated()).map(|i| i.subject.clone()),
             roles: identity.as_ref().filter(|i| i.is_authenticated()).map(|i| i.roles.clone()).unwrap_or_default(),
+            kube: scope.kube.clone().map(crate::sandbox::invoke::KubeView),
         };
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
         let cache_key = ttl.map(|_| {
@@ -161,7 +216,7 @@ impl ServerHandler for McpHandler {
         {
             tracing::info!(tool = %name, "tool call served from cache");
             crate::frontdoor::metrics::get().cache.with_label_values(&["hit"]).inc();
-            scope.finish(if hit.is_error { "tool_error" } else { "cached" }, None, CallStats::default()).await;
+            audit.finish(if hit.is_error { "tool_error" } else { "cached" }, None, CallStats::default()).await;
             return Ok(to_result(hit).into());
         }
         if cache_key.is_some() {
@@ -189,16 +244,16 @@ impl ServerHandler for McpHandler {
                 if !tool.annotations.read_only {
                     component.generation.fetch_add(1, Ordering::AcqRel);
                 }
-                scope.finish(if out.is_error { "tool_error" } else { "ok" }, None, stats).await;
+                audit.finish(if out.is_error { "tool_error" } else { "ok" }, None, stats).await;
                 Ok(to_result(out).into())
             }
             Err(e) if e.is_protocol_error() => {
-                scope.finish("error", Some(&e), stats).await;
+                audit.finish("error", Some(&e), stats).await;
                 Err(ErrorData::invalid_params(e.to_string(), None))
             }
             Err(e) => {
                 tracing::warn!(tool = %name, elapsed_ms, "tool call failed: {e}");
-                scope.finish("error", Some(&e), stats).await;
+                audit.finish("error", Some(&e), stats).await;
                 Ok(error_result(&e).into())
             }
         }

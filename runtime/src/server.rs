@@ -7,6 +7,7 @@ use crate::frontdoor::FrontDoor;
 use crate::frontdoor::admin::Readiness;
 use crate::mcp::{McpCore, McpHandler};
 use crate::sandbox::{Registry, Sandbox};
+use crate::tenant::Catalog;
 use axum::serve::ListenerExt;
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -31,10 +32,23 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");
     }
+    let catalog = Catalog::build(
+        &sandbox,
+        registry,
+        &config.tenants,
+        sandbox.kube.as_ref(),
+        &config.kubernetes.policy,
+        config.read_only,
+    )
+    .await?;
+    for (name, scope) in &catalog.tenants {
+        tracing::info!(tenant = %name, tools = scope.tools.len(), "tenant configured");
+    }
     let frontdoor =
         FrontDoor::with_hosts(&config.frontdoor, &config.tenant, &config.allowed_origins, &config.allowed_hosts)?;
     Ok(Arc::new(
-        McpCore::new(sandbox, registry, config.tenant.clone(), config.read_only).with_frontdoor(Arc::new(frontdoor)),
+        McpCore::with_catalog(sandbox, catalog, config.tenant.clone(), config.read_only)
+            .with_frontdoor(Arc::new(frontdoor)),
     ))
 }
 

@@ -32,7 +32,9 @@ pub fn router(ready: Arc<Readiness>) -> Router {
 
 async fn readyz(State(ready): State<Arc<Readiness>>) -> Response {
     match ready.core.get() {
-        Some(core) => format!("ready: {} components\n", core.registry.components().len()).into_response(),
+        Some(core) => {
+            format!("ready: {} components\n", core.catalog().base.registry.components().len()).into_response()
+        }
         None => (StatusCode::SERVICE_UNAVAILABLE, "loading components\n").into_response(),
     }
 }
@@ -40,7 +42,9 @@ async fn readyz(State(ready): State<Arc<Readiness>>) -> Response {
 async fn scrape(State(ready): State<Arc<Readiness>>) -> Response {
     if let Some(core) = ready.core.get() {
         let gauge = &metrics::get().breaker_open;
-        for c in core.registry.components().iter() {
+        let catalog = core.catalog();
+        let tenants = catalog.tenants.values().flat_map(|s| s.registry.components().iter());
+        for c in catalog.base.registry.components().iter().chain(tenants) {
             for (origin, open) in c.breakers.states() {
                 gauge.with_label_values(&[&*c.name, origin.as_str()]).set(i64::from(open));
             }

@@ -33,6 +33,9 @@ pub struct AuditRecord {
     pub time: String,
     pub request_id: String,
     pub tenant: String,
+    /// The tenant's `audit_tag`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
     pub subject: String,
     pub tool: String,
     pub arguments: Value,
@@ -185,6 +188,7 @@ mod tests {
             time: "t".into(),
             request_id: "1".into(),
             tenant: "default".into(),
+            tag: None,
             subject: "alice".into(),
             tool: tool.into(),
             arguments: json!({}),

@@ -28,6 +28,16 @@ pub fn forbidden(tool: &str) -> rmcp::ErrorData {
     ApiError::new(ErrorKind::Forbidden, format!("forbidden: your roles do not grant the tool `{tool}`")).to_error_data()
 }
 
+/// The caller's tenant is not one this server hosts.
+pub fn unknown_tenant(message: &str) -> rmcp::ErrorData {
+    ApiError::new(ErrorKind::Forbidden, format!("forbidden: {message}")).to_error_data()
+}
+
+/// The caller's tenant used up its tool-call rate.
+pub fn tenant_rate_limited(tenant: &str) -> rmcp::ErrorData {
+    ApiError::new(ErrorKind::RateLimited, format!("rate limit exceeded for tenant `{tenant}`")).to_error_data()
+}
+
 /// The metric label of a failed call's cause.
 pub fn cause(e: &CallError) -> &'static str {
     match e {
@@ -55,6 +65,7 @@ pub struct CallScope<'a> {
     request_id: String,
     arguments: Value,
     started: Instant,
+    tag: Option<String>,
 }
 
 impl<'a> CallScope<'a> {
@@ -85,7 +96,14 @@ impl<'a> CallScope<'a> {
             request_id: request_id.into(),
             arguments,
             started: Instant::now(),
+            tag: None,
         }
+    }
+
+    /// The tenant's audit tag, written into the call's audit line.
+    pub fn tagged(mut self, tag: Option<&str>) -> Self {
+        self.tag = tag.map(str::to_string);
+        self
     }
 
     /// Record the outcome (`ok`, `tool_error`, `cached`, `error`, `denied`):
@@ -110,6 +128,7 @@ impl<'a> CallScope<'a> {
                 time: super::timefmt::format(SystemTime::now()),
                 request_id: std::mem::take(&mut self.request_id),
                 tenant: std::mem::take(&mut self.tenant),
+                tag: self.tag.take(),
                 subject: std::mem::take(&mut self.subject),
                 tool: self.tool.clone(),
                 arguments: std::mem::take(&mut self.arguments),

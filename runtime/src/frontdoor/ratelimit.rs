@@ -24,7 +24,7 @@ pub struct RateLimits {
     clock: DefaultClock,
 }
 
-fn quota(b: Bucket) -> Quota {
+pub(crate) fn quota(b: Bucket) -> Quota {
     // Clamped to [1 ns, 1 day] so extreme rates cannot overflow the conversion.
     let period = Duration::try_from_secs_f64(1.0 / b.requests_per_second)
         .unwrap_or(MAX_PERIOD)

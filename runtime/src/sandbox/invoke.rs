@@ -39,6 +39,18 @@ pub struct CallMeta {
     pub caller: Option<String>,
     /// The caller's roles (authenticated callers only).
     pub roles: Vec<String>,
+    /// The tenant's view of Kubernetes; `None`: the sandbox's.
+    pub kube: Option<KubeView>,
+}
+
+/// A tenant's Kubernetes service, carried with a call.
+#[derive(Clone)]
+pub struct KubeView(pub Arc<crate::kube::KubeService>);
+
+impl std::fmt::Debug for KubeView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KubeView")
+    }
 }
 
 /// What a call cost, for metrics and the audit log.
@@ -139,7 +151,8 @@ impl Sandbox {
         let limits = component.policy.limits_for(tool);
         let mut store = self.new_store(component, tool, &meta.request_id, limits, progress, cancel.clone());
         store.data_mut().helm.tenant = meta.tenant_id.clone();
-        if let Some(kube) = &self.kube {
+        let kube = meta.kube.as_ref().map(|k| &k.0).or(self.kube.as_ref());
+        if let Some(kube) = kube {
             let view = kube.for_caller(meta.caller.as_deref(), &meta.roles).await;
             store.data_mut().kube.bind(view);
         }

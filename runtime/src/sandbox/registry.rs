@@ -38,6 +38,8 @@ pub struct LoadedComponent {
     pub name: Arc<str>,
     pub path: PathBuf,
     pub digest: String,
+    /// A trusted key signed this component's digest.
+    pub signed: bool,
     pub policy: Policy,
     pub egress: Arc<EgressPolicy>,
     pub settings: Arc<ComponentSettings>,
@@ -45,7 +47,11 @@ pub struct LoadedComponent {
     pub tls: Arc<TlsRouting>,
     /// Bumped by every successful state-changing call; part of cache keys,
     /// so cached reads of this component never outlive a write.
-    pub generation: AtomicU64,
+    pub generation: Arc<AtomicU64>,
+    /// The manifest's policy before any override (tenant variants start here).
+    pub manifest: Arc<Policy>,
+    /// The operator's `[components.<name>]` section, if any.
+    pub overrides: Option<ComponentConfig>,
     pub pre: ToolProviderPre<HostState>,
     pub tools: Vec<ToolInfo>,
 }
@@ -78,6 +84,11 @@ impl Registry {
     }
 
     fn add(&mut self, component: LoadedComponent) -> Result<()> {
+        self.add_shared(Arc::new(component))
+    }
+
+    /// Add an already loaded component (tenant views share them).
+    pub(crate) fn add_shared(&mut self, component: Arc<LoadedComponent>) -> Result<()> {
         if let Some(other) = self.components.iter().find(|c| c.name == component.name) {
             return Err(Error::component(
                 &*component.name,
@@ -90,7 +101,7 @@ impl Registry {
                 return Err(Error::component(&*component.name, format!("tool `{}` is defined twice", tool.name)));
             }
         }
-        self.components.push(Arc::new(component));
+        self.components.push(component);
         Ok(())
     }
 
@@ -150,36 +161,14 @@ async fn load_one(
     let stem = path.file_stem().map(|s| s.to_string_lossy().replace('-', "_")).unwrap_or_default();
     let policy_path = path.with_file_name(format!("{stem}.policy.toml"));
     let mut policy = Policy::load(&policy_path, &stem)?;
+    let manifest = Arc::new(policy.clone());
     let name = policy.name.clone();
     let bytes = std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
     let digest = hex::encode(Sha256::digest(&bytes));
-    let mut egress = policy.egress.clone();
-    let mut settings = ComponentSettings { settings: policy.settings.clone(), secrets: BTreeMap::new() };
-    if let Some(o) = overrides.get(&name) {
-        for (i, rule) in o.allow_http.iter().enumerate() {
-            let rule =
-                HostRule::parse(rule).map_err(|m| Error::invalid(format!("components.{name}.allow_http[{i}]"), m))?;
-            egress.allow(rule);
-        }
-        settings.settings.extend(o.settings.clone());
-        settings.secrets.extend(o.secrets.clone());
-        let key = format!("components.{name}.limits");
-        policy.limits = o.limits.apply(policy.limits, &key)?;
-        for limits in policy.tool_limits.values_mut() {
-            *limits = o.limits.apply(*limits, &key)?;
-        }
-    }
-    let mut tls = TlsRouting::default();
-    if let Some(backend) = &policy.backend {
-        crate::policy::backend::apply(&name, backend, &mut settings, &mut egress, |var| std::env::var(var).ok())?;
-        tls.backend = tls::backend_config(&settings.settings)
-            .map_err(|(key, m)| Error::invalid(format!("components.{name}.settings.{key}"), m))?;
-        tls.backend_origins = settings
-            .settings
-            .get(&backend.url_setting)
-            .map(|urls| urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok()).map(|u| origin(&u)).collect())
-            .unwrap_or_default();
-    }
+    let configured = configure(&name, &policy, overrides.get(&name), &|var| std::env::var(var).ok())?;
+    policy.limits = configured.limits;
+    policy.tool_limits = configured.tool_limits;
+    let (egress, settings, tls) = (configured.egress, configured.settings, configured.tls);
     validate_service_name(&name).map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))?;
     let component = Component::new(sandbox.engine(), &bytes).map_err(|e| Error::component(&name, format!("{e:#}")))?;
     let pre = sandbox
@@ -192,12 +181,15 @@ async fn load_one(
         name: Arc::from(name.as_str()),
         path: path.to_path_buf(),
         digest,
+        signed: false,
         policy,
         egress: Arc::new(egress),
         settings: Arc::new(settings),
         breakers: Arc::new(Breakers::default()),
         tls: Arc::new(tls),
-        generation: AtomicU64::new(0),
+        generation: Arc::new(AtomicU64::new(0)),
+        manifest,
+        overrides: overrides.get(&name).cloned(),
         pre,
         tools: Vec::new(),
     };
@@ -205,6 +197,57 @@ async fn load_one(
         sandbox.describe(&loaded).await.map_err(|e| Error::component(&name, format!("list-tools: {e}")))?;
     loaded.tools = descriptors.into_iter().map(|d| tool_info(&name, d)).collect::<Result<_>>()?;
     Ok(loaded)
+}
+
+/// A component's egress, settings, TLS routing and limits after the
+/// operator's overrides and the backend's environment variables.
+pub(crate) struct Configured {
+    pub egress: EgressPolicy,
+    pub settings: ComponentSettings,
+    pub tls: TlsRouting,
+    pub limits: crate::policy::Limits,
+    pub tool_limits: BTreeMap<String, crate::policy::Limits>,
+}
+
+/// Apply the operator's `[components.<name>]` overrides to the manifest's
+/// policy, then the backend's environment (`env`), granting egress to the
+/// configured backend origin.
+pub(crate) fn configure(
+    name: &str,
+    policy: &Policy,
+    overrides: Option<&ComponentConfig>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Configured> {
+    let mut egress = policy.egress.clone();
+    let mut settings = ComponentSettings { settings: policy.settings.clone(), secrets: BTreeMap::new() };
+    let mut limits = policy.limits;
+    let mut tool_limits = policy.tool_limits.clone();
+    if let Some(o) = overrides {
+        for (i, rule) in o.allow_http.iter().enumerate() {
+            let rule =
+                HostRule::parse(rule).map_err(|m| Error::invalid(format!("components.{name}.allow_http[{i}]"), m))?;
+            egress.allow(rule);
+        }
+        settings.settings.extend(o.settings.clone());
+        settings.secrets.extend(o.secrets.clone());
+        let key = format!("components.{name}.limits");
+        limits = o.limits.apply(limits, &key)?;
+        for l in tool_limits.values_mut() {
+            *l = o.limits.apply(*l, &key)?;
+        }
+    }
+    let mut tls = TlsRouting::default();
+    if let Some(backend) = &policy.backend {
+        crate::policy::backend::apply(name, backend, &mut settings, &mut egress, env)?;
+        tls.backend = tls::backend_config(&settings.settings)
+            .map_err(|(key, m)| Error::invalid(format!("components.{name}.settings.{key}"), m))?;
+        tls.backend_origins = settings
+            .settings
+            .get(&backend.url_setting)
+            .map(|urls| urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok()).map(|u| origin(&u)).collect())
+            .unwrap_or_default();
+    }
+    Ok(Configured { egress, settings, tls, limits, tool_limits })
 }
 
 fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {

@@ -1,0 +1,222 @@
+//! Multi-tenancy: one process hosts several tenants. A tenant is the unit
+//! of isolation and configuration: the front door resolves every request to
+//! one tenant, and the tenant's [`Scope`] decides which tools exist for it,
+//! with which settings, secrets, limits and Kubernetes policy.
+//!
+//! Layering is tenant → component → tool: the most specific layer wins, but
+//! only by narrowing what the layer above allows (see [`settings`]).
+
+pub mod settings;
+mod variant;
+
+use crate::error::{Error, Result};
+use crate::frontdoor::identity::glob_match;
+use crate::frontdoor::settings::Bucket;
+use crate::kube::KubeService;
+use crate::sandbox::{Registry, Sandbox};
+use governor::{DefaultDirectRateLimiter, RateLimiter};
+use rmcp::model::Tool;
+use settings::TenantSection;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+pub use settings::TenantSection as Section;
+
+/// What one tenant (or, without tenants, every caller) can reach.
+pub struct Scope {
+    pub name: String,
+    pub registry: Registry,
+    /// The MCP view of `registry`'s tools (read-only mode applied).
+    pub tools: Vec<Tool>,
+    /// This tenant's view of Kubernetes; `None`: the global one.
+    pub kube: Option<Arc<KubeService>>,
+    /// Calls of this tenant running at once, and the cap.
+    pub gate: Option<(Arc<Semaphore>, usize)>,
+    pub rate: Option<DefaultDirectRateLimiter>,
+    pub audit_tag: Option<String>,
+    /// Services whose credentials may arrive in request headers.
+    pub request_credentials: Vec<String>,
+}
+
+impl Scope {
+    /// The single scope of a server without tenants.
+    pub fn without_tenants(registry: Registry, read_only: bool) -> Self {
+        Self::new("", registry, read_only)
+    }
+
+    fn new(name: &str, registry: Registry, read_only: bool) -> Self {
+        let tools =
+            registry.tools().filter(|t| !read_only || t.annotations.read_only).map(crate::mcp::to_mcp_tool).collect();
+        Self {
+            name: name.into(),
+            registry,
+            tools,
+            kube: None,
+            gate: None,
+            rate: None,
+            audit_tag: None,
+            request_credentials: Vec::new(),
+        }
+    }
+}
+
+/// Everything a tool call is routed through; replaced whole on reload, so a
+/// call keeps the components it started with.
+pub struct Catalog {
+    /// Every component, as configured globally (the only scope without tenants).
+    pub base: Scope,
+    /// Empty when no tenants are declared.
+    pub tenants: BTreeMap<String, Scope>,
+}
+
+impl Catalog {
+    /// The scope of `tenant`, or why it has none.
+    pub fn scope(&self, tenant: &str) -> std::result::Result<&Scope, String> {
+        if self.tenants.is_empty() {
+            return Ok(&self.base);
+        }
+        self.tenants.get(tenant).ok_or_else(|| format!("tenant `{tenant}` is not configured on this server"))
+    }
+
+    /// Build the base scope and one scope per tenant.
+    pub async fn build(
+        sandbox: &Sandbox,
+        registry: Registry,
+        tenants: &BTreeMap<String, TenantSection>,
+        kube: Option<&Arc<KubeService>>,
+        global_kube: &crate::kube::policy::KubePolicyDocument,
+        read_only: bool,
+    ) -> Result<Self> {
+        let mut scopes = BTreeMap::new();
+        for (name, t) in tenants {
+            let key = format!("tenants.{name}");
+            let own = match &t.components_dir {
+                Some(dir) => Some(load_own(sandbox, dir, &key).await?),
+                None => None,
+            };
+            let mut reg = Registry::default();
+            let shared = registry.components().iter().map(|c| (c, false));
+            let owned = own.iter().flat_map(|r| r.components().iter().map(|c| (c, true)));
+            for (c, is_own) in shared.chain(owned) {
+                if is_own && registry.components().iter().any(|g| g.name == c.name) {
+                    return Err(Error::invalid(
+                        format!("{key}.components_dir"),
+                        format!("component `{}` is also a server-wide component", c.name),
+                    ));
+                }
+                if !component_visible(t, &c.name) {
+                    continue;
+                }
+                if t.require_signatures && !c.signed {
+                    tracing::warn!(
+                        tenant = %name,
+                        component = &*c.name,
+                        "component hidden from tenant: it has no valid signature and the tenant requires signatures"
+                    );
+                    continue;
+                }
+                if let Some(v) = variant::build(c, t, &key, |tool| tool_visible(t, tool))? {
+                    reg.add_shared(Arc::new(v))?;
+                }
+            }
+            for component in t.components.keys() {
+                let known = registry.components().iter().chain(own.iter().flat_map(|r| r.components().iter()));
+                if !known.clone().any(|c| &*c.name == component) {
+                    return Err(Error::invalid(
+                        format!("{key}.components.{component}"),
+                        format!("no component named `{component}`"),
+                    ));
+                }
+            }
+            let mut scope = Scope::new(name, reg, read_only);
+            scope.kube = match kube {
+                Some(k) if !t.kubernetes.is_empty() => Some(k.for_tenant(&t.kubernetes, &key)?),
+                _ => {
+                    settings::narrow_kube(global_kube, &t.kubernetes, &key)?;
+                    None
+                }
+            };
+            if let Some(n) = t.limits.max_concurrent {
+                if n == 0 || n > 10_000 {
+                    return Err(Error::invalid(format!("{key}.limits.max_concurrent"), "must be between 1 and 10000"));
+                }
+                scope.gate = Some((Arc::new(Semaphore::new(n)), n));
+            }
+            scope.rate = rate(t, &key)?;
+            scope.audit_tag = t.audit_tag.clone();
+            scope.request_credentials = t.allow_request_credentials.clone();
+            scopes.insert(name.clone(), scope);
+        }
+        Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes })
+    }
+}
+
+async fn load_own(sandbox: &Sandbox, dir: &std::path::Path, key: &str) -> Result<Registry> {
+    Registry::load(sandbox, dir, &BTreeMap::new())
+        .await
+        .map_err(|e| Error::invalid(format!("{key}.components_dir"), format!("{}: {e}", dir.display())))
+}
+
+fn rate(t: &TenantSection, key: &str) -> Result<Option<DefaultDirectRateLimiter>> {
+    let Some(rps) = t.limits.requests_per_second else {
+        if t.limits.burst.is_some() {
+            return Err(Error::invalid(format!("{key}.limits.burst"), "needs requests_per_second"));
+        }
+        return Ok(None);
+    };
+    if !(rps.is_finite() && rps > 0.0) {
+        return Err(Error::invalid(format!("{key}.limits.requests_per_second"), "must be a positive number"));
+    }
+    let burst = t.limits.burst.unwrap_or_else(|| (rps.ceil() as u32).max(1));
+    if burst == 0 {
+        return Err(Error::invalid(format!("{key}.limits.burst"), "must be at least 1"));
+    }
+    let quota = crate::frontdoor::ratelimit::quota(Bucket { requests_per_second: rps, burst });
+    Ok(Some(RateLimiter::direct(quota)))
+}
+
+fn patterns_allow(allow: &[String], deny: &[String], name: &str) -> bool {
+    (allow.is_empty() || allow.iter().any(|p| glob_match(p, name))) && !deny.iter().any(|p| glob_match(p, name))
+}
+
+pub fn component_visible(t: &TenantSection, component: &str) -> bool {
+    patterns_allow(&t.allow_components, &t.deny_components, component)
+}
+
+pub fn tool_visible(t: &TenantSection, tool: &str) -> bool {
+    patterns_allow(&t.allow_tools, &t.deny_tools, tool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_wins_over_allow_and_empty_allows_all() {
+        let t = TenantSection {
+            allow_tools: vec!["utilities_*".into()],
+            deny_tools: vec!["utilities_sleep".into()],
+            ..Default::default()
+        };
+        assert!(tool_visible(&t, "utilities_get_time"));
+        assert!(!tool_visible(&t, "utilities_sleep"));
+        assert!(!tool_visible(&t, "prometheus_query"));
+        assert!(tool_visible(&TenantSection::default(), "anything"));
+        let c = TenantSection { deny_components: vec!["kube*".into()], ..Default::default() };
+        assert!(!component_visible(&c, "kubernetes"));
+        assert!(component_visible(&c, "prometheus"));
+    }
+
+    #[test]
+    fn bad_rates_name_the_key() {
+        let mut t = TenantSection::default();
+        t.limits.requests_per_second = Some(0.0);
+        let msg = rate(&t, "tenants.a").err().unwrap().to_string();
+        assert!(msg.contains("tenants.a.limits.requests_per_second"), "{msg}");
+        t.limits.requests_per_second = None;
+        t.limits.burst = Some(3);
+        let msg = rate(&t, "tenants.a").err().unwrap().to_string();
+        assert!(msg.contains("tenants.a.limits.burst"), "{msg}");
+    }
+}

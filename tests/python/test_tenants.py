@@ -1,0 +1,204 @@
+"""Multi-tenancy end to end: three tenants in one server, each with its own
+API key, driven by the Python MCP client over HTTP. Each tenant sees only
+its tools, the same tool name reaches each tenant's own backend with its own
+credentials, hidden tools are refused by name, and one tenant's limits trip
+while the others keep being served."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import anyio
+import pytest
+from mcp.shared.exceptions import MCPError
+
+from frontdoor_support import claims, client, mint, serve
+from helpers import text_of
+from tenant_support import AUDIENCE, TENANT_KEYS, stub_prometheus, tenant_components, tenants_config
+
+pytestmark = pytest.mark.anyio
+
+
+def key(tenant: str) -> dict[str, str]:
+    return {"X-API-Key": TENANT_KEYS[tenant]}
+
+
+@pytest.fixture
+def backends():
+    with stub_prometheus("backend-a", "alpha-backend-token-1") as a, \
+            stub_prometheus("backend-b", "beta-backend-token-2") as b:
+        yield a, b
+
+
+@pytest.fixture
+def server(runtime_bin, tmp_path, backends):
+    a, b = backends
+    audit = tmp_path / "audit.jsonl"
+    with serve(runtime_bin, tenant_components(tmp_path), tenants_config(audit, a, b), tmp_path) as s:
+        s.audit = audit
+        yield s
+
+
+def sample(result) -> dict:
+    assert not result.is_error, text_of(result)
+    doc = json.loads(text_of(result))
+    return doc["data"]["result"][0]["metric"] if "data" in doc else doc["result"][0]["metric"]
+
+
+async def names(tenant: str, base: str) -> set[str]:
+    async with client(base, key(tenant)) as c:
+        return {t.name for t in (await c.list_tools()).tools}
+
+
+async def test_each_tenant_sees_only_its_tools(server):
+    assert await names("alpha", server.base) == {"prometheus_query", "utilities_get_time", "utilities_sleep"}
+    beta = await names("beta", server.base)
+    assert "prometheus_query" in beta and "prometheus_query_range" in beta and "utilities_get_time" in beta
+    assert not {"utilities_sleep", "utilities_pause", "utilities_web_fetch"} & beta
+    assert await names("gamma", server.base) == {"utilities_get_time", "utilities_get_date"}
+
+
+async def test_hidden_tools_are_refused_even_by_name(server):
+    async with client(server.base, key("alpha")) as c:
+        with pytest.raises(MCPError) as e:
+            await c.call_tool("utilities_get_date", {})
+        assert "unknown tool" in str(e.value)
+    async with client(server.base, key("beta")) as c:
+        with pytest.raises(MCPError) as e:
+            await c.call_tool("utilities_sleep", {"duration": 0.01})
+        assert "unknown tool" in str(e.value)
+    async with client(server.base, key("gamma")) as c:
+        with pytest.raises(MCPError):
+            await c.call_tool("prometheus_query", {"query": "up"})
+
+
+async def test_same_tool_reaches_each_tenants_own_backend(server, backends):
+    a, b = backends
+    async with client(server.base, key("alpha")) as c:
+        got = sample(await c.call_tool("prometheus_query", {"query": "up"}))
+        assert (got["backend"], got["auth"]) == ("backend-a", "ok")
+    async with client(server.base, key("beta")) as c:
+        got = sample(await c.call_tool("prometheus_query", {"query": "up"}))
+        assert (got["backend"], got["auth"]) == ("backend-b", "ok")
+    # Each backend saw only its own tenant's credential.
+    assert a.seen and set(a.seen) == {f"Bearer {a.token}"}
+    assert b.seen and set(b.seen) == {f"Bearer {b.token}"}
+    # Neither token reaches the audit log.
+    text = server.audit.read_text()
+    assert a.token not in text and b.token not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    alpha = [r for r in lines if r["tenant"] == "alpha"]
+    assert alpha and all(r.get("tag") == "alpha-stream" for r in alpha)
+    assert all("tag" not in r for r in lines if r["tenant"] == "beta")
+
+
+async def test_results_are_not_shared_between_tenants_through_the_cache(server):
+    """prometheus_query results are cached briefly: the cache key has the tenant."""
+    for tenant, backend in (("alpha", "backend-a"), ("beta", "backend-b"), ("alpha", "backend-a")):
+        async with client(server.base, key(tenant)) as c:
+            got = sample(await c.call_tool("prometheus_query", {"query": "cached"}))
+            assert got["backend"] == backend
+
+
+async def test_limits_trip_for_one_tenant_while_others_are_served(server):
+    async with client(server.base, key("gamma")) as c:
+        starved = await c.call_tool("utilities_get_date", {})
+        assert starved.is_error and "fuel budget of 1000" in text_of(starved), text_of(starved)
+        # Burst 4: the fuel-starved call above was the first.
+        for _ in range(3):
+            ok = await c.call_tool("utilities_get_time", {})
+            assert not ok.is_error, text_of(ok)
+        with pytest.raises(MCPError) as e:
+            await c.call_tool("utilities_get_time", {})
+        assert "rate limit exceeded for tenant `gamma`" in str(e.value)
+    latencies = []
+    async with client(server.base, key("beta")) as c:
+        for _ in range(10):
+            started = time.monotonic()
+            r = await c.call_tool("utilities_get_date", {})
+            latencies.append(time.monotonic() - started)
+            assert not r.is_error and "fuel" not in text_of(r), text_of(r)
+    latencies.sort()
+    print(f"beta while gamma is limited: p50={latencies[4] * 1000:.1f} ms max={latencies[-1] * 1000:.1f} ms")
+
+
+async def test_unknown_tenant_is_refused(server):
+    token = mint(claims(server.base, tenant="nobody", aud=AUDIENCE))
+    async with client(server.base, {"Authorization": f"Bearer {token}"}) as c:
+        with pytest.raises(MCPError) as e:
+            await c.list_tools()
+        assert "tenant `nobody` is not configured" in str(e.value)
+        with pytest.raises(MCPError) as e:
+            await c.call_tool("utilities_get_time", {})
+        assert "tenant `nobody` is not configured" in str(e.value)
+    token = mint(claims(server.base, tenant="alpha", aud=AUDIENCE))
+    async with client(server.base, {"Authorization": f"Bearer {token}"}) as c:
+        assert "utilities_sleep" in {t.name for t in (await c.list_tools()).tools}
+
+
+def start_fails(runtime_bin, tmp_path, config: str) -> str:
+    path = tmp_path / "bad.toml"
+    path.write_text(config)
+    components = tmp_path / "bad-components"
+    if not components.exists():
+        components = tenant_components(tmp_path) if not (tmp_path / "components").exists() else tmp_path / "components"
+    r = subprocess.run(
+        [str(runtime_bin), "serve", "--transport", "http", "--listen", "127.0.0.1:0", "--components", str(components),
+         "--config", str(path), "--cache-dir", str(tmp_path.parent / "wasm-cache")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode != 0
+    return r.stderr
+
+
+def test_bad_tenant_config_names_the_key(runtime_bin, tmp_path, backends):
+    a, b = backends
+    base = tenants_config(tmp_path / "audit.jsonl", a, b)
+    err = start_fails(runtime_bin, tmp_path, base.replace('tenant = "gamma"', 'tenant = "delta"'))
+    assert "auth.api_keys `gamma`.tenant" in err and "delta" in err, err
+    err = start_fails(runtime_bin, tmp_path, base + "\n[tenants.gamma.components.nosuch]\n")
+    assert "tenants.gamma.components.nosuch" in err, err
+    err = start_fails(runtime_bin, tmp_path, base + "\n[kubernetes]\nallowed_namespaces = [\"a\"]\n"
+                      "[tenants.beta.kubernetes]\nallowed_namespaces = [\"b\"]\n")
+    assert "tenants.beta.kubernetes.allowed_namespaces" in err, err
+    err = start_fails(runtime_bin, tmp_path, base.replace("fuel = 1000", "fuel = 0"))
+    assert "tenants.gamma.components.utilities.tools.get_date.limits.fuel" in err, err
+    assert a.token not in err and b.token not in err
+
+
+async def test_anonymous_caller_needs_a_declared_default_tenant(runtime_bin, tmp_path):
+    from frontdoor_support import utilities_only
+    components = utilities_only(tmp_path)
+    config = '[tenants.default]\nallow_tools = ["utilities_get_time"]\n'
+    with serve(runtime_bin, components, config, tmp_path) as s:
+        async with client(s.base, {}) as c:
+            assert {t.name for t in (await c.list_tools()).tools} == {"utilities_get_time"}
+    with serve(runtime_bin, components, '[tenants.other]\n', tmp_path) as s:
+        async with client(s.base, {}) as c:
+            with pytest.raises(MCPError) as e:
+                await c.list_tools()
+            assert "tenant `default` is not configured" in str(e.value)
+
+
+async def test_tenant_concurrency_cap(runtime_bin, tmp_path, backends):
+    """alpha may run one call at a time: a second waits for the first."""
+    a, b = backends
+    config = tenants_config(tmp_path / "audit.jsonl", a, b, "[tenants.alpha.limits]\nmax_concurrent = 1\n")
+    with serve(runtime_bin, tenant_components(tmp_path), config, tmp_path) as s:
+        async with client(s.base, key("alpha")) as c1, client(s.base, key("alpha")) as c2:
+            finished = []
+
+            async def call(c, tag):
+                r = await c.call_tool("utilities_sleep", {"duration": 0.6})
+                assert not r.is_error, text_of(r)
+                finished.append((tag, time.monotonic()))
+
+            started = time.monotonic()
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call, c1, "first")
+                tg.start_soon(call, c2, "second")
+            assert len(finished) == 2
+            # Serialized: the pair took at least two sleeps.
+            assert max(t for _, t in finished) - started >= 1.2
