@@ -89,4 +89,8 @@ pub struct InspectArgs {
     /// Configuration file whose component overrides apply.
     #[arg(long, env = "K8S_MCP_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Show what this tenant (declared in the config file) sees, with its
+    /// effective per-tool policy.
+    #[arg(long)]
+    pub tenant: Option<String>,
 }

@@ -3,23 +3,89 @@
 
 use crate::cli::InspectArgs;
 use crate::config::{ComponentConfig, read_file};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sandbox::{LoadedComponent, Registry, Sandbox};
+use crate::tenant::Catalog;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
-    let overrides: BTreeMap<String, ComponentConfig> = match &args.config {
-        Some(path) => read_file(path)?.components,
-        None => BTreeMap::new(),
+    let file = match &args.config {
+        Some(path) => Some(read_file(path)?),
+        None => None,
     };
+    let overrides: BTreeMap<String, ComponentConfig> = file.as_ref().map(|f| f.components.clone()).unwrap_or_default();
     let sandbox = Sandbox::new(None, 1)?;
     let registry = Registry::load(&sandbox, &args.dir, &overrides).await?;
     let mut out = String::new();
-    for c in registry.components() {
-        describe(&mut out, c, detailed);
+    match &args.tenant {
+        None => {
+            for c in registry.components() {
+                describe(&mut out, c, detailed);
+            }
+        }
+        Some(name) => {
+            let file = file.ok_or_else(|| Error::invalid("--tenant", "needs --config declaring [tenants]"))?;
+            let Some(section) = file.tenants.get(name) else {
+                return Err(Error::invalid(
+                    "--tenant",
+                    format!("no [tenants.{name}] in the config file; declared: {:?}", file.tenants.keys()),
+                ));
+            };
+            let one = BTreeMap::from([(name.clone(), section.clone())]);
+            let kube = &file.kubernetes.policy;
+            let catalog =
+                Catalog::build(&sandbox, registry, &one, None, kube, file.server.read_only.unwrap_or(false)).await?;
+            let scope = &catalog.tenants[name];
+            describe_tenant(&mut out, name, section, kube)?;
+            for c in scope.registry.components() {
+                describe(&mut out, c, detailed);
+            }
+        }
     }
     print!("{out}");
+    Ok(())
+}
+
+fn describe_tenant(
+    out: &mut String,
+    name: &str,
+    t: &crate::tenant::Section,
+    global_kube: &crate::kube::policy::KubePolicyDocument,
+) -> Result<()> {
+    let l = &t.limits;
+    let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        out,
+        "tenant {name}: audit_tag={} requests_per_second={} burst={} max_concurrent={} require_signatures={}",
+        show(t.audit_tag.clone()),
+        show(l.requests_per_second.map(|v| v.to_string())),
+        show(l.burst.map(|v| v.to_string())),
+        show(l.max_concurrent.map(|v| v.to_string())),
+        t.require_signatures
+    );
+    if !t.allow_request_credentials.is_empty() {
+        let _ = writeln!(out, "  request credentials: {:?}", t.allow_request_credentials);
+    }
+    let k = crate::tenant::settings::narrow_kube(global_kube, &t.kubernetes, &format!("tenants.{name}"))?;
+    let contexts = if t.kubernetes.contexts.is_empty() {
+        "all configured".to_string()
+    } else {
+        format!("{:?}", t.kubernetes.contexts)
+    };
+    let _ = writeln!(
+        out,
+        "  kubernetes: contexts={contexts} read_only={} allowed_namespaces={:?} denied_namespaces={:?} \
+         denied_kinds={:?} secrets={:?} exec={} port_forward={} impersonate={}",
+        k.read_only,
+        k.allowed_namespaces,
+        k.denied_namespaces,
+        k.denied_kinds,
+        k.secrets,
+        k.allow_exec,
+        k.allow_port_forward,
+        show(k.impersonate_user.clone()),
+    );
     Ok(())
 }
 

@@ -202,3 +202,30 @@ async def test_tenant_concurrency_cap(runtime_bin, tmp_path, backends):
             assert len(finished) == 2
             # Serialized: the pair took at least two sleeps.
             assert max(t for _, t in finished) - started >= 1.2
+
+
+def test_inspect_prints_a_tenants_effective_policy(runtime_bin, tmp_path, backends):
+    a, b = backends
+    components = tenant_components(tmp_path)
+    config = tmp_path / "tenants.toml"
+    config.write_text(tenants_config(tmp_path / "audit.jsonl", a, b) +
+                      '\n[kubernetes]\nallowed_namespaces = ["x", "y"]\n'
+                      '[tenants.gamma.kubernetes]\nread_only = true\nallowed_namespaces = ["y"]\n')
+
+    def inspect(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(runtime_bin), "components", "inspect", str(components), "--config", str(config),
+                               *extra], capture_output=True, text=True, timeout=120)
+
+    alpha = inspect("--tenant", "alpha")
+    assert alpha.returncode == 0, alpha.stderr
+    out = alpha.stdout
+    assert "tenant alpha: audit_tag=alpha-stream" in out
+    assert "prometheus_query" in out and "prometheus_query_range" not in out and "utilities_get_date" not in out
+    assert f"egress: {a.url}" in out and b.url not in out
+    assert a.token not in out and "bearer_token" in out
+    gamma = inspect("--tenant", "gamma").stdout
+    assert "limits[get_date]: fuel=1000 " in gamma
+    assert 'read_only=true allowed_namespaces=["y"]' in gamma
+    assert "prometheus" not in gamma
+    missing = inspect("--tenant", "nobody")
+    assert missing.returncode != 0 and "--tenant" in missing.stderr and "nobody" in missing.stderr
