@@ -1,0 +1,63 @@
+"""Per-tenant Kubernetes policy against a real kube-apiserver: one tenant's
+read-only policy blocks its writes while another tenant may write, and a
+tenant's namespaces narrow the global policy."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from frontdoor_support import client, serve, sha256
+from helpers import json_of, text_of
+from test_kubernetes_identity import kubernetes_only
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
+]
+
+KEYS = {"viewers": "viewers-" + uuid.uuid4().hex, "operators": "operators-" + uuid.uuid4().hex}
+
+
+def config(kubeconfig: str, ns: str) -> str:
+    keys = "".join(
+        f'[[auth.api_keys]]\nname = "{t}"\nhash = "{sha256(k)}"\nsubject = "{t}-bot"\ntenant = "{t}"\n\n'
+        for t, k in KEYS.items()
+    )
+    return f"""
+{keys}
+[kubernetes]
+kubeconfig = "{kubeconfig}"
+
+[tenants.viewers.kubernetes]
+read_only = true
+allowed_namespaces = ["{ns}"]
+
+[tenants.operators]
+"""
+
+
+async def test_read_only_tenant_cannot_write_while_another_can(kube_cluster, namespace, runtime_bin, tmp_path):
+    ns = namespace
+    cfg = config(kube_cluster["KUBECONFIG_ADMIN"], ns)
+    with serve(runtime_bin, kubernetes_only(tmp_path), cfg, tmp_path) as server:
+        async with client(server.base, {"X-API-Key": KEYS["viewers"]}) as viewers:
+            listed = json_of(await viewers.call_tool("kubernetes_list_resources", {"kind": "ConfigMap", "namespace": ns}))
+            assert "count" in listed
+            write = await viewers.call_tool(
+                "kubernetes_create_resource", {"kind": "ConfigMap", "metadata": {"name": "from-viewers", "namespace": ns}})
+            assert write.is_error and "read-only" in text_of(write), text_of(write)
+            elsewhere = await viewers.call_tool("kubernetes_list_resources", {"kind": "ConfigMap", "namespace": "default"})
+            assert elsewhere.is_error and "not among the allowed namespaces" in text_of(elsewhere), text_of(elsewhere)
+        async with client(server.base, {"X-API-Key": KEYS["operators"]}) as operators:
+            created = await operators.call_tool(
+                "kubernetes_create_resource", {"kind": "ConfigMap", "metadata": {"name": "from-operators", "namespace": ns}})
+            assert not created.is_error, text_of(created)
+            got = json_of(await operators.call_tool(
+                "kubernetes_get_resource", {"kind": "ConfigMap", "name": "from-operators", "namespace": ns}))
+            assert "from-operators" in str(got)
+            missing = await operators.call_tool(
+                "kubernetes_get_resource", {"kind": "ConfigMap", "name": "from-viewers", "namespace": ns})
+            assert missing.is_error, text_of(missing)
