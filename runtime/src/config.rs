@@ -72,6 +72,11 @@ pub struct ServerSection {
 pub struct SandboxSection {
     pub components_dir: Option<PathBuf>,
     pub cache_dir: Option<PathBuf>,
+    /// Base64 ed25519 public keys whose signatures (`<name>.wasm.sig`) are trusted.
+    #[serde(default)]
+    pub trusted_keys: Vec<String>,
+    /// Refuse every component without a valid signature.
+    pub require_signatures: Option<bool>,
 }
 
 /// What the operator grants or narrows for one component.
@@ -88,6 +93,8 @@ pub struct ComponentConfig {
     pub secrets: BTreeMap<String, String>,
     #[serde(default)]
     pub limits: LimitsDocument,
+    /// Expected SHA-256 digest (hex) of the component file; others are refused.
+    pub sha256: Option<String>,
 }
 
 /// The effective, validated configuration.
@@ -109,6 +116,7 @@ pub struct Config {
     pub helm: crate::host::helm::HelmSection,
     /// Secrets resolved; names validated.
     pub tenants: BTreeMap<String, crate::tenant::Section>,
+    pub trust: crate::sandbox::integrity::Trust,
 }
 
 impl Config {
@@ -175,6 +183,16 @@ impl Config {
             }
         }
         let tenants = validate_tenants(file.tenants, &frontdoor.auth)?;
+        let trust = crate::sandbox::integrity::Trust::parse(
+            &file.sandbox.trusted_keys,
+            file.sandbox.require_signatures.unwrap_or(false),
+            "sandbox.trusted_keys",
+        )?;
+        if let Some((name, _)) = tenants.iter().find(|(_, t)| t.require_signatures) {
+            if trust.keys.is_empty() {
+                return Err(Error::invalid(format!("tenants.{name}.require_signatures"), "needs sandbox.trusted_keys"));
+            }
+        }
         let mut allowed_hosts = file.server.allowed_hosts;
         if allowed_hosts.is_empty() {
             allowed_hosts = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
@@ -202,6 +220,7 @@ impl Config {
             frontdoor,
             helm: file.helm,
             tenants,
+            trust,
         })
     }
 }

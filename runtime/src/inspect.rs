@@ -15,7 +15,15 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
         None => None,
     };
     let overrides: BTreeMap<String, ComponentConfig> = file.as_ref().map(|f| f.components.clone()).unwrap_or_default();
-    let sandbox = Sandbox::new(None, 1)?;
+    let trust = match &file {
+        Some(f) => crate::sandbox::integrity::Trust::parse(
+            &f.sandbox.trusted_keys,
+            f.sandbox.require_signatures.unwrap_or(false),
+            "sandbox.trusted_keys",
+        )?,
+        None => Default::default(),
+    };
+    let sandbox = Sandbox::new(None, 1)?.with_trust(trust);
     let registry = Registry::load(&sandbox, &args.dir, &overrides).await?;
     let mut out = String::new();
     match &args.tenant {
@@ -92,7 +100,7 @@ fn describe_tenant(
 fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {
     let l = &c.policy.limits;
     let _ = writeln!(out, "{} ({} tools) {}", c.name, c.tools.len(), c.path.display());
-    let _ = writeln!(out, "  sha256: {}", c.digest);
+    let _ = writeln!(out, "  sha256: {} signed: {}", c.digest, if c.signed { "yes" } else { "no" });
     let _ = writeln!(
         out,
         "  limits: fuel={} timeout_ms={} memory_mb={} max_output_bytes={}",

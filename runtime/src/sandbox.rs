@@ -4,6 +4,7 @@
 
 pub mod bindings;
 pub mod engine;
+pub mod integrity;
 pub mod invoke;
 pub mod limits;
 pub mod registry;
@@ -28,6 +29,8 @@ pub struct Sandbox {
     pub(crate) max_in_flight: usize,
     pub(crate) kube: Option<Arc<crate::kube::KubeService>>,
     pub(crate) helm: Option<Arc<crate::host::helm::HelmService>>,
+    /// Digest pins and signature keys checked when components load.
+    pub(crate) trust: Arc<integrity::Trust>,
 }
 
 impl Sandbox {
@@ -55,6 +58,7 @@ impl Sandbox {
             max_in_flight,
             kube: None,
             helm: None,
+            trust: Arc::default(),
         })
     }
 
@@ -67,6 +71,12 @@ impl Sandbox {
     /// Give components granted Helm access the `helm` capability.
     pub fn with_helm(mut self, helm: Option<Arc<crate::host::helm::HelmService>>) -> Self {
         self.helm = helm;
+        self
+    }
+
+    /// Check components' signatures against these keys when loading.
+    pub fn with_trust(mut self, trust: integrity::Trust) -> Self {
+        self.trust = Arc::new(trust);
         self
     }
 

@@ -26,8 +26,10 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
         None => tracing::info!("no Kubernetes configuration found; kube capability disabled"),
     }
     let helm = crate::host::helm::HelmService::new(&config.helm, &config.kubernetes)?;
-    let sandbox =
-        Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?.with_kube(kube).with_helm(Some(helm));
+    let sandbox = Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?
+        .with_kube(kube)
+        .with_helm(Some(helm))
+        .with_trust(config.trust.clone());
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");

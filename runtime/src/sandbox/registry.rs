@@ -165,6 +165,8 @@ async fn load_one(
     let name = policy.name.clone();
     let bytes = std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
     let digest = hex::encode(Sha256::digest(&bytes));
+    let pin = overrides.get(&name).and_then(|o| o.sha256.as_deref());
+    let signed = super::integrity::admit(&sandbox.trust, &name, path, &digest, pin)?;
     let configured = configure(&name, &policy, overrides.get(&name), &|var| std::env::var(var).ok())?;
     policy.limits = configured.limits;
     policy.tool_limits = configured.tool_limits;
@@ -181,7 +183,7 @@ async fn load_one(
         name: Arc::from(name.as_str()),
         path: path.to_path_buf(),
         digest,
-        signed: false,
+        signed,
         policy,
         egress: Arc::new(egress),
         settings: Arc::new(settings),
