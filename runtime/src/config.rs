@@ -188,10 +188,10 @@ impl Config {
             file.sandbox.require_signatures.unwrap_or(false),
             "sandbox.trusted_keys",
         )?;
-        if let Some((name, _)) = tenants.iter().find(|(_, t)| t.require_signatures) {
-            if trust.keys.is_empty() {
-                return Err(Error::invalid(format!("tenants.{name}.require_signatures"), "needs sandbox.trusted_keys"));
-            }
+        if let Some((name, _)) = tenants.iter().find(|(_, t)| t.require_signatures)
+            && trust.keys.is_empty()
+        {
+            return Err(Error::invalid(format!("tenants.{name}.require_signatures"), "needs sandbox.trusted_keys"));
         }
         let mut allowed_hosts = file.server.allowed_hosts;
         if allowed_hosts.is_empty() {
