@@ -23,7 +23,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => {
             init_logging(args.log_format);
             match Config::build(&args) {
-                Ok(config) => server::serve(config).await,
+                Ok(config) => server::serve_reloadable(config, Some(args)).await,
                 Err(e) => Err(e),
             }
         }

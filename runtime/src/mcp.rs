@@ -38,7 +38,8 @@ pub struct McpCore {
 impl McpCore {
     /// A core without tenants: every caller sees every component.
     pub fn new(sandbox: Sandbox, registry: Registry, tenant: String, read_only: bool) -> Self {
-        let catalog = Catalog { base: Scope::without_tenants(registry, read_only), tenants: Default::default() };
+        let catalog =
+            Catalog { base: Scope::without_tenants(registry, read_only), tenants: Default::default(), epoch: 0 };
         Self::with_catalog(sandbox, catalog, tenant, read_only)
     }
 
@@ -54,8 +55,10 @@ impl McpCore {
     }
 
     /// Serve `catalog` from now on; calls in flight keep the old one.
-    pub fn replace_catalog(&self, catalog: Catalog) {
-        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+    pub fn replace_catalog(&self, mut catalog: Catalog) {
+        let mut current = self.catalog.write().unwrap_or_else(|e| e.into_inner());
+        catalog.epoch = current.epoch + 1;
+        *current = Arc::new(catalog);
     }
 
     /// Use this front door's authorization and audit for tool calls.
@@ -209,7 +212,8 @@ impl ServerHandler for McpHandler {
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
         let cache_key = ttl.map(|_| {
             let generation = component.generation.load(Ordering::Acquire);
-            ResultCache::key(&meta.tenant_id, meta.caller.as_deref(), &format!("{name}@{generation}"), &arguments)
+            let tool_key = format!("{name}@{}.{generation}", catalog.epoch);
+            ResultCache::key(&meta.tenant_id, meta.caller.as_deref(), &tool_key, &arguments)
         });
         if let Some(key) = &cache_key
             && let Some(hit) = self.core.cache.get(key).await

@@ -57,11 +57,20 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
 /// Run the configured transport until the client disconnects (stdio) or a
 /// shutdown signal arrives (HTTP).
 pub async fn serve(config: Config) -> Result<()> {
+    serve_reloadable(config, None).await
+}
+
+/// [`serve`], reloading components and tenants from `args` on SIGHUP.
+pub async fn serve_reloadable(config: Config, args: Option<crate::cli::ServeArgs>) -> Result<()> {
     if config.transport == Transport::Stdio {
         if config.frontdoor.audit.as_ref().is_some_and(|a| a.stdout) {
             return Err(Error::invalid("audit.stdout", "cannot be used with the stdio transport: stdout carries MCP"));
         }
-        return serve_stdio(build_core(&config).await?).await;
+        let core = build_core(&config).await?;
+        if let Some(args) = args {
+            crate::tenant::reload::on_sighup(core.clone(), args);
+        }
+        return serve_stdio(core).await;
     }
     // The admin listener comes up first, so /readyz can say "loading".
     let readiness = Arc::new(Readiness::default());
@@ -78,6 +87,9 @@ pub async fn serve(config: Config) -> Result<()> {
     let listener =
         TcpListener::bind(config.listen).await.map_err(|e| Error::Io(format!("bind {}", config.listen), e))?;
     let core = build_core(&config).await?;
+    if let Some(args) = args {
+        crate::tenant::reload::on_sighup(core.clone(), args);
+    }
     readiness.set(core.clone());
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();

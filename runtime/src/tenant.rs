@@ -6,6 +6,7 @@
 //! Layering is tenant → component → tool: the most specific layer wins, but
 //! only by narrowing what the layer above allows (see [`settings`]).
 
+pub mod reload;
 pub mod settings;
 mod variant;
 
@@ -68,6 +69,8 @@ pub struct Catalog {
     pub base: Scope,
     /// Empty when no tenants are declared.
     pub tenants: BTreeMap<String, Scope>,
+    /// Bumped by every reload; part of result-cache keys.
+    pub epoch: u64,
 }
 
 impl Catalog {
@@ -148,7 +151,7 @@ impl Catalog {
             scope.request_credentials = t.allow_request_credentials.clone();
             scopes.insert(name.clone(), scope);
         }
-        Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes })
+        Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes, epoch: 0 })
     }
 }
 

@@ -21,6 +21,7 @@ pub struct Metrics {
     pub breaker_open: IntGaugeVec,
     pub in_flight: IntGauge,
     pub audit_errors: IntCounterVec,
+    pub reloads: IntCounterVec,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -84,6 +85,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
             g
         },
         audit_errors: counter("audit_write_errors_total", "Audit lines that could not be written.", &["sink"])?,
+        reloads: counter(
+            "reloads_total",
+            "Reloads of components and tenants by outcome (ok, rejected).",
+            &["outcome"],
+        )?,
         registry,
     };
     Ok(m)

@@ -1,0 +1,93 @@
+"""Hot reload on SIGHUP: a changed tenant configuration adds a tool while a
+long call keeps running to its normal end; a broken new component is
+rejected, and the previous components keep serving."""
+
+from __future__ import annotations
+
+import signal
+import urllib.request
+
+import anyio
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from frontdoor_support import client, serve, sha256, utilities_only
+from helpers import text_of
+
+pytestmark = pytest.mark.anyio
+
+KEY = "reload-key-cmVsb2Fk"
+
+
+def config(tools: list[str]) -> str:
+    return f"""
+[[auth.api_keys]]
+name = "alpha"
+hash = "{sha256(KEY)}"
+tenant = "alpha"
+
+[tenants.alpha]
+allow_tools = {tools!r}
+""".replace("'", '"')
+
+
+def metric(admin: str, name: str, labels: dict[str, str] | None = None) -> float:
+    with urllib.request.urlopen(f"{admin}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in (labels or {}).items()):
+                return s.value
+    return 0.0
+
+
+async def wait_for(predicate, timeout: float = 60.0):
+    with anyio.fail_after(timeout):
+        while not await predicate():
+            await anyio.sleep(0.05)
+
+
+async def test_reload_adds_a_tool_without_breaking_a_call_in_flight(runtime_bin, tmp_path):
+    components = utilities_only(tmp_path)
+    with serve(runtime_bin, components, config(["utilities_sleep", "utilities_get_time"]), tmp_path) as s:
+        config_path = next(tmp_path.glob("config-*.toml"))
+        async with client(s.base, {"X-API-Key": KEY}) as c, client(s.base, {"X-API-Key": KEY}) as other:
+            assert "utilities_get_date" not in {t.name for t in (await c.list_tools()).tools}
+            results = []
+
+            async def long_call():
+                results.append(await c.call_tool("utilities_sleep", {"duration": 3}))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(long_call)
+
+                async def in_flight():
+                    return metric(s.admin, "k8s_mcp_tool_calls_in_flight") >= 1
+
+                await wait_for(in_flight)
+                config_path.write_text(config(["utilities_sleep", "utilities_get_time", "utilities_get_date"]))
+                s.proc.send_signal(signal.SIGHUP)
+
+                async def has_date():
+                    return "utilities_get_date" in {t.name for t in (await other.list_tools()).tools}
+
+                await wait_for(has_date)
+                assert not results, "the long call must still be running when the reload lands"
+                r = await other.call_tool("utilities_get_date", {})
+                assert not r.is_error, text_of(r)
+            assert len(results) == 1 and not results[0].is_error, text_of(results[0])
+            assert metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "ok"}) == 1
+
+            # A broken new component: the reload is rejected, the old set keeps serving.
+            (components / "broken.wasm").write_bytes(b"\0asm not really")
+            s.proc.send_signal(signal.SIGHUP)
+
+            async def rejected():
+                return metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) == 1
+
+            await wait_for(rejected)
+            r = await c.call_tool("utilities_get_date", {})
+            assert not r.is_error, text_of(r)
+            assert s.proc.poll() is None
+    log = s.proc.stderr.read().decode()
+    assert "reload rejected" in log and "broken" in log, log[-2000:]
