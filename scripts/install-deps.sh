@@ -27,3 +27,12 @@ if ! command -v java >/dev/null || ! command -v npm >/dev/null; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         openjdk-17-jre-headless npm >/dev/null
 fi
+
+# The MCP Inspector CLI, a second real MCP client for the end-to-end tests.
+INSPECTOR_VERSION=0.15.0
+if ! grep -qs "\"version\": \"$INSPECTOR_VERSION\"" "$ROOT/target/npm/node_modules/@modelcontextprotocol/inspector/package.json"; then
+    echo "==> installing @modelcontextprotocol/inspector@$INSPECTOR_VERSION (npm)" >&2
+    mkdir -p "$ROOT/target/npm"
+    npm install --silent --no-audit --no-fund --prefix "$ROOT/target/npm" \
+        "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >/dev/null
+fi

@@ -25,6 +25,20 @@ pub struct Tool {
     handler: Handler,
 }
 
+/// Deserialize tool arguments; the error names the offending argument
+/// (`seconds: invalid type: string "x", expected f64`).
+fn parse_args<A: DeserializeOwned>(raw: &str) -> Result<A, ToolError> {
+    let mut de = serde_json::Deserializer::from_str(raw);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        // serde_json appends " at line 1 column N", meaningless for a tool call.
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        if path.is_empty() || path == "." { ToolError::invalid(msg) } else { ToolError::invalid(format!("`{path}`: {msg}")) }
+    })
+}
+
 fn schema_of<T: JsonSchema>() -> serde_json::Value {
     let mut schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
     if let Some(obj) = schema.as_object_mut() {
@@ -32,7 +46,37 @@ fn schema_of<T: JsonSchema>() -> serde_json::Value {
         obj.entry("type").or_insert_with(|| "object".into());
         obj.remove("$schema");
     }
+    objects_for_boolean_schemas(&mut schema);
     schema
+}
+
+/// `true`/`false` are valid JSON Schemas (schemars emits `true` for a
+/// free-form `serde_json::Value` field), but MCP clients validate property
+/// and definition schemas as objects: use the equivalent `{}` / `{"not": {}}`.
+fn objects_for_boolean_schemas(schema: &mut serde_json::Value) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    for (key, value) in obj.iter_mut() {
+        match key.as_str() {
+            "properties" | "$defs" | "definitions" | "patternProperties" => {
+                if let Some(map) = value.as_object_mut() {
+                    for sub in map.values_mut() {
+                        match sub {
+                            serde_json::Value::Bool(true) => *sub = serde_json::json!({}),
+                            serde_json::Value::Bool(false) => *sub = serde_json::json!({"not": {}}),
+                            other => objects_for_boolean_schemas(other),
+                        }
+                    }
+                }
+            }
+            "items" | "additionalProperties" => objects_for_boolean_schemas(value),
+            "anyOf" | "oneOf" | "allOf" => {
+                if let Some(list) = value.as_array_mut() {
+                    list.iter_mut().for_each(objects_for_boolean_schemas);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Tool {
@@ -48,7 +92,7 @@ impl Tool {
         let handler: Handler = Box::new(move |raw: &str, ctx: &Context| {
             let raw = raw.trim();
             let raw = if raw.is_empty() || raw == "null" { "{}" } else { raw };
-            let args: A = serde_json::from_str(raw).map_err(|e| ToolError::invalid(e.to_string()))?;
+            let args: A = parse_args(raw)?;
             handler(args, ctx)
         });
         Self {
