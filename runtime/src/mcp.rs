@@ -7,7 +7,7 @@ use crate::cache::ResultCache;
 use crate::frontdoor::FrontDoor;
 use crate::frontdoor::calls::{self, CallScope};
 use crate::host::progress::ProgressUpdate;
-use crate::sandbox::{CallError, CallMeta, CallOutput, CallStats, Registry, Sandbox, ToolInfo};
+use crate::sandbox::{CallError, CallMeta, CallOutput, CallStats, LoadedComponent, Registry, Sandbox, ToolInfo};
 use crate::tenant::{Catalog, Scope};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
@@ -189,6 +189,20 @@ impl ServerHandler for McpHandler {
             audit.finish("rate_limited", None, CallStats::default()).await;
             return Err(calls::tenant_rate_limited(&tenant));
         }
+        let credentials = crate::tenant::credentials::from_headers(
+            calls::headers_of(&context),
+            component,
+            &scope.request_credentials,
+            &tenant,
+        );
+        let credentials = match credentials {
+            Ok(c) => c,
+            Err(message) => {
+                audit.finish("denied", None, CallStats::default()).await;
+                return Err(ErrorData::invalid_params(message, None));
+            }
+        };
+        let component: &LoadedComponent = credentials.as_ref().map_or(&**component, |c| &c.component);
         let _tenant_slot = match &scope.gate {
             Some((gate, cap)) => {
                 match tokio::time::timeout(TENANT_ADMISSION_WAIT, gate.clone().acquire_owned()).await {
@@ -212,7 +226,8 @@ impl ServerHandler for McpHandler {
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
         let cache_key = ttl.map(|_| {
             let generation = component.generation.load(Ordering::Acquire);
-            let tool_key = format!("{name}@{}.{generation}", catalog.epoch);
+            let own = credentials.as_ref().map_or("", |c| c.digest.as_str());
+            let tool_key = format!("{name}@{}.{generation}#{own}", catalog.epoch);
             ResultCache::key(&meta.tenant_id, meta.caller.as_deref(), &tool_key, &arguments)
         });
         if let Some(key) = &cache_key

@@ -6,6 +6,7 @@
 //! Layering is tenant → component → tool: the most specific layer wins, but
 //! only by narrowing what the layer above allows (see [`settings`]).
 
+pub mod credentials;
 pub mod reload;
 pub mod settings;
 mod variant;

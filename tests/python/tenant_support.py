@@ -55,7 +55,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             query = (parse_qs(url.query).get("query") or form.get("query") or [""])[0]
             sample = {
                 "metric": {"backend": self.server.name, "auth": "ok" if auth == f"Bearer {self.server.token}" else "no",
-                           "query": query},
+                           "query": query, "echo": auth},
                 "value": [time.time(), "1"],
             }
             body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [sample]}}).encode()
@@ -109,6 +109,7 @@ fsync = "always"
 [tenants.alpha]
 allow_tools = ["prometheus_query", "utilities_get_time", "utilities_sleep"]
 audit_tag = "alpha-stream"
+allow_request_credentials = ["prometheus"]
 
 [tenants.alpha.components.prometheus]
 settings = {{ address = "{a.url}" }}

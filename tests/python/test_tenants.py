@@ -229,3 +229,33 @@ def test_inspect_prints_a_tenants_effective_policy(runtime_bin, tmp_path, backen
     assert "prometheus" not in gamma
     missing = inspect("--tenant", "nobody")
     assert missing.returncode != 0 and "--tenant" in missing.stderr and "nobody" in missing.stderr
+
+
+async def test_per_request_credentials_only_where_the_tenant_allows(server, backends):
+    a, _ = backends
+    own = "per-request-token-7f3a9c"
+    headers = {**key("alpha"), "X-Mcp-Backend-Prometheus-Token": own}
+    async with client(server.base, headers) as c:
+        got = sample(await c.call_tool("prometheus_query", {"query": "creds"}))
+        # The caller's token replaced the tenant's and never comes back in output.
+        assert (got["backend"], got["auth"]) == ("backend-a", "no")
+        assert got["echo"] == "Bearer [REDACTED]", got
+    assert a.seen[-1] == f"Bearer {own}"
+    # Without the header the same arguments are not answered from the entry above.
+    async with client(server.base, key("alpha")) as c:
+        got = sample(await c.call_tool("prometheus_query", {"query": "creds"}))
+        assert got["auth"] == "ok" and got["echo"] == "Bearer [REDACTED]"
+    assert a.seen[-1] == f"Bearer {a.token}"
+    # Addresses are not credentials; beta does not accept credentials at all.
+    async with client(server.base, {**key("alpha"), "X-Mcp-Backend-Prometheus-Url": "http://169.254.169.254"}) as c:
+        with pytest.raises(MCPError) as e:
+            await c.call_tool("prometheus_query", {"query": "up"})
+        assert "only credentials" in str(e.value)
+    async with client(server.base, {**key("beta"), "X-Mcp-Backend-Prometheus-Token": own}) as c:
+        with pytest.raises(MCPError) as e:
+            await c.call_tool("prometheus_query", {"query": "up"})
+        assert "does not accept per-request credentials" in str(e.value) and own not in str(e.value)
+    # Headers for another service are ignored.
+    async with client(server.base, {**key("beta"), "X-Mcp-Backend-Grafana-Api-Key": own}) as c:
+        assert sample(await c.call_tool("prometheus_query", {"query": "up"}))["backend"] == "backend-b"
+    assert own not in server.audit.read_text()

@@ -19,6 +19,11 @@ pub fn identity_of(context: &RequestContext<RoleServer>) -> Option<Identity> {
     context.extensions.get::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Identity>()).cloned()
 }
 
+/// The HTTP request headers of an MCP request (none over stdio).
+pub fn headers_of(context: &RequestContext<RoleServer>) -> Option<&axum::http::HeaderMap> {
+    context.extensions.get::<axum::http::request::Parts>().map(|p| &p.headers)
+}
+
 /// May `identity` use this tool? Local (stdio) callers may use every tool.
 pub fn allows(fd: &FrontDoor, identity: Option<&Identity>, service: &str, tool: &str, read_only: bool) -> bool {
     identity.is_none_or(|id| fd.authorizer.allows(id, service, tool, read_only))

@@ -1,0 +1,114 @@
+//! Per-request backend credentials, as the reference server takes them:
+//! `X-Mcp-Backend-<Service>-<Field>` request headers. Honoured only for the
+//! services the caller's tenant lists in `allow_request_credentials`, and
+//! only for credential fields (token, API key, user name, password): never
+//! URLs (egress stays the configured backend) and never file paths. Values
+//! become the call's secrets, so they are redacted from output like any
+//! secret; they are never logged, and the result cache keys calls carrying
+//! them by a digest of the values.
+
+use crate::host::config::ComponentSettings;
+use crate::sandbox::LoadedComponent;
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const HEADER_PREFIX: &str = "x-mcp-backend-";
+
+/// The credential headers of a call for one service, applied.
+pub struct RequestCredentials {
+    /// The component with the caller's credentials in place of the configured ones.
+    pub component: LoadedComponent,
+    /// SHA-256 over the fields and values: part of the cache key.
+    pub digest: String,
+}
+
+/// The setting or secret a header field names, for `service`'s component.
+fn target(component: &LoadedComponent, field: &str) -> Option<(bool, String)> {
+    let secrets: Vec<&String> =
+        component.manifest.backend.as_ref().map(|b| b.secret_env.keys().collect()).unwrap_or_default();
+    let has = |k: &str| secrets.iter().any(|s| s.as_str() == k);
+    match field {
+        "username" => Some((false, "username".into())),
+        "token" | "bearer_token" if has("bearer_token") => Some((true, "bearer_token".into())),
+        "api_key" if has("api_key") => Some((true, "api_key".into())),
+        "api_key" if has("bearer_token") => Some((true, "bearer_token".into())),
+        "password" if has("password") => Some((true, "password".into())),
+        _ => None,
+    }
+}
+
+/// Read the headers meant for `component`; `Ok(None)` when there are none.
+/// `allowed`: the tenant's `allow_request_credentials`.
+pub fn from_headers(
+    headers: Option<&HeaderMap>,
+    component: &LoadedComponent,
+    allowed: &[String],
+    tenant: &str,
+) -> Result<Option<RequestCredentials>, String> {
+    let Some(headers) = headers else { return Ok(None) };
+    let service = component.name.replace('_', "-");
+    let prefix = format!("{HEADER_PREFIX}{service}-");
+    let mut fields = BTreeMap::new();
+    for (name, value) in headers {
+        let Some(field) = name.as_str().strip_prefix(&prefix) else { continue };
+        let shown = format!("X-Mcp-Backend-{}-{field}", component.name);
+        if !allowed.iter().any(|s| s == &*component.name) {
+            return Err(format!(
+                "{shown}: tenant `{tenant}` does not accept per-request credentials for `{}`",
+                component.name
+            ));
+        }
+        let field = field.replace('-', "_");
+        let Some(target) = target(component, &field) else {
+            return Err(format!(
+                "{shown}: only credentials (token, api-key, username, password) may be sent per request; \
+                 the backend address and files come from the server's configuration"
+            ));
+        };
+        let value = value.to_str().map_err(|_| format!("{shown}: not visible ASCII"))?.trim().to_string();
+        if value.is_empty() {
+            return Err(format!("{shown}: empty"));
+        }
+        fields.insert(target, value);
+    }
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut settings = ComponentSettings::clone(&component.settings);
+    // The caller's credentials replace the configured ones entirely.
+    settings.secrets.clear();
+    settings.settings.remove("username");
+    let mut hasher = Sha256::new();
+    for ((secret, key), value) in &fields {
+        hasher.update(key.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hasher.update([0]);
+        if *secret {
+            settings.secrets.insert(key.clone(), value.clone());
+        } else {
+            // Also a secret, so that output never echoes it.
+            settings.settings.insert(key.clone(), value.clone());
+            settings.secrets.insert(format!("request_{key}"), value.clone());
+        }
+    }
+    let component = LoadedComponent {
+        name: component.name.clone(),
+        path: component.path.clone(),
+        digest: component.digest.clone(),
+        signed: component.signed,
+        policy: component.policy.clone(),
+        egress: component.egress.clone(),
+        settings: Arc::new(settings),
+        breakers: component.breakers.clone(),
+        tls: component.tls.clone(),
+        generation: component.generation.clone(),
+        manifest: component.manifest.clone(),
+        overrides: None,
+        pre: component.pre.clone(),
+        tools: Vec::new(),
+    };
+    Ok(Some(RequestCredentials { component, digest: hex::encode(hasher.finalize()) }))
+}
