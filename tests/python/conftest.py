@@ -149,6 +149,17 @@ def wait_http_ready(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> 
     raise TimeoutError(f"{url} not ready after {timeout}s")
 
 
+def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Terminate a server process, killing it if it outlives `grace` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def http_server(runtime: Path, components: Path, *extra: str):
     port = free_port()
@@ -162,12 +173,7 @@ def http_server(runtime: Path, components: Path, *extra: str):
         wait_http_ready(f"http://127.0.0.1:{port}/healthz", proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -214,12 +220,7 @@ def stub_server(name: str):
         assert m, f"stub {name} did not start: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
         yield m.group(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 # Fixtures of the tests against a real kube-apiserver (tests/python/kubefix.py).
@@ -228,21 +229,3 @@ from kubefix import kube, kube_cluster, namespace  # noqa: E402,F401
 # Fixture of the tests against a real Elasticsearch (tests/python/esfix.py).
 from esfix import elasticsearch  # noqa: E402,F401
 
-
-@pytest.fixture(scope="session")
-def kube_cluster():
-    """A real control plane from tests/backends/kube-up.sh (started or
-    reused); its `export K=V` lines as a dict. Stopped at the end of the
-    session unless K8S_MCP_KUBE_KEEP=1."""
-    out = subprocess.run([str(ROOT / "tests" / "backends" / "kube-up.sh")], capture_output=True, text=True, timeout=1800)
-    assert out.returncode == 0, f"kube-up.sh failed:\n{out.stderr[-4000:]}"
-    env = {}
-    for line in out.stdout.splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, value = line[len("export ") :].split("=", 1)
-            env[key] = value.strip().strip('"').strip("'")
-    for key in ("KUBE_API_URL", "KUBECONFIG_ADMIN", "KUBECONFIG_DEV"):
-        assert key in env, f"kube-up.sh did not export {key}: {out.stdout}"
-    yield env
-    if os.environ.get("K8S_MCP_KUBE_KEEP") != "1":
-        subprocess.run([str(ROOT / "tests" / "backends" / "kube-down.sh")], capture_output=True, timeout=120)

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import time
-import urllib.request
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import COMPONENTS, free_port
+from conftest import COMPONENTS, free_port, stop, wait_http_ready
 
 JWT_SECRET = "front-door-test-secret-0123456789abcdef"
 ISSUER = "https://issuer.test"
@@ -90,16 +89,7 @@ fsync = "always"
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode()}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not ready after {timeout}s")
+    wait_http_ready(url, proc, timeout)
 
 
 class Server:
@@ -126,13 +116,7 @@ def serve(runtime: Path, components: Path, config: str | None, tmp: Path, *extra
         wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
         yield Server(proc, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, grace=20)
 
 
 def mint(claims: dict, key=JWT_SECRET, algorithm: str = "HS256", headers: dict | None = None) -> str:
