@@ -7,6 +7,7 @@ while the others keep being served."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 
@@ -14,6 +15,7 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from conftest import COMPONENTS
 from frontdoor_support import claims, client, mint, serve
 from helpers import text_of
 from tenant_support import AUDIENCE, TENANT_KEYS, stub_prometheus, tenant_components, tenants_config
@@ -259,3 +261,31 @@ async def test_per_request_credentials_only_where_the_tenant_allows(server, back
     async with client(server.base, {**key("beta"), "X-Mcp-Backend-Grafana-Api-Key": own}) as c:
         assert sample(await c.call_tool("prometheus_query", {"query": "up"}))["backend"] == "backend-b"
     assert own not in server.audit.read_text()
+
+
+async def test_tenant_owned_components_are_visible_only_to_their_tenant(runtime_bin, tmp_path, backends):
+    a, b = backends
+    hello = COMPONENTS / "target" / "wasm32-wasip2" / "release" / "hello.wasm"
+    assert hello.exists(), f"{hello} missing: run scripts/build-components.sh"
+    own = tmp_path / "alpha-components"
+    own.mkdir()
+    shutil.copy(hello, own / "hello.wasm")
+    extra = '\n[tenants.beta.limits]\nmax_concurrent = 2\n'
+    config = tenants_config(tmp_path / "audit.jsonl", a, b, extra).replace(
+        'allow_request_credentials = ["prometheus"]',
+        f'allow_request_credentials = ["prometheus"]\ncomponents_dir = "{own}"',
+    ).replace('"utilities_sleep"]', '"utilities_sleep", "hello_*"]')
+    with serve(runtime_bin, tenant_components(tmp_path), config, tmp_path) as s:
+        assert "hello_greet" in await names("alpha", s.base)
+        assert not any(n.startswith("hello_") for n in await names("beta", s.base))
+        async with client(s.base, key("alpha")) as c:
+            r = await c.call_tool("hello_greet", {"name": "alpha"})
+            assert not r.is_error and "(tenant alpha)" in text_of(r), text_of(r)
+        async with client(s.base, key("beta")) as c:
+            with pytest.raises(MCPError) as e:
+                await c.call_tool("hello_greet", {"name": "beta"})
+            assert "unknown tool" in str(e.value)
+    # A tenant's component cannot take the name of a server-wide one.
+    shutil.copy(COMPONENTS / "utilities" / "utilities.wasm", own / "utilities.wasm")
+    err = start_fails(runtime_bin, tmp_path, config)
+    assert "tenants.alpha.components_dir" in err and "utilities" in err, err
