@@ -189,6 +189,16 @@ impl ServerHandler for McpHandler {
             audit.finish("rate_limited", None, CallStats::default()).await;
             return Err(calls::tenant_rate_limited(&tenant));
         }
+        if let Some(meter) = &scope.fuel_meter
+            && let Err(secs) = meter.admit()
+        {
+            let message = format!(
+                "tenant `{tenant}` used its fuel budget of {} units per minute; retry in {secs} s",
+                meter.budget()
+            );
+            audit.finish("rate_limited", None, CallStats::default()).await;
+            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
+        }
         let credentials = crate::tenant::credentials::from_headers(
             calls::headers_of(&context),
             component,
@@ -249,6 +259,9 @@ impl ServerHandler for McpHandler {
             .sandbox
             .call_measured(component, &tool.local_name, arguments, meta, sink, context.ct.clone())
             .await;
+        if let Some(meter) = &scope.fuel_meter {
+            meter.charge(stats.fuel_used);
+        }
         if let Some(task) = forwarder {
             // The sender was dropped with the store: the forwarder drains and ends.
             let _ = task.await;

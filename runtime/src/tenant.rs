@@ -36,6 +36,8 @@ pub struct Scope {
     /// Calls of this tenant running at once, and the cap.
     pub gate: Option<(Arc<Semaphore>, usize)>,
     pub rate: Option<DefaultDirectRateLimiter>,
+    /// Fuel this tenant may burn per minute, all calls together.
+    pub fuel_meter: Option<FuelMeter>,
     pub audit_tag: Option<String>,
     /// Services whose credentials may arrive in request headers.
     pub request_credentials: Vec<String>,
@@ -57,6 +59,7 @@ impl Scope {
             kube: None,
             gate: None,
             rate: None,
+            fuel_meter: None,
             audit_tag: None,
             request_credentials: Vec::new(),
         }
@@ -148,11 +151,59 @@ impl Catalog {
                 scope.gate = Some((Arc::new(Semaphore::new(n)), n));
             }
             scope.rate = rate(t, &key)?;
+            scope.fuel_meter = match t.limits.fuel_per_minute {
+                Some(0) => {
+                    return Err(Error::invalid(format!("{key}.limits.fuel_per_minute"), "must be greater than 0"));
+                }
+                Some(budget) => Some(FuelMeter::new(budget)),
+                None => None,
+            };
             scope.audit_tag = t.audit_tag.clone();
             scope.request_credentials = t.allow_request_credentials.clone();
             scopes.insert(name.clone(), scope);
         }
         Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes, epoch: 0 })
+    }
+}
+
+/// A fixed one-minute window of fuel use. A call starts only while the
+/// window's budget is not used up; what it burns is charged when it ends.
+pub struct FuelMeter {
+    budget: u64,
+    window: std::sync::Mutex<(std::time::Instant, u64)>,
+}
+
+const FUEL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl FuelMeter {
+    pub fn new(budget: u64) -> Self {
+        Self { budget, window: std::sync::Mutex::new((std::time::Instant::now(), 0)) }
+    }
+
+    fn current(&self) -> std::sync::MutexGuard<'_, (std::time::Instant, u64)> {
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        if w.0.elapsed() >= FUEL_WINDOW {
+            *w = (std::time::Instant::now(), 0);
+        }
+        w
+    }
+
+    /// `Err(seconds until the window resets)` when the budget is used up.
+    pub fn admit(&self) -> std::result::Result<(), u64> {
+        let w = self.current();
+        if w.1 >= self.budget {
+            return Err(FUEL_WINDOW.saturating_sub(w.0.elapsed()).as_secs().max(1));
+        }
+        Ok(())
+    }
+
+    pub fn charge(&self, fuel: u64) {
+        let mut w = self.current();
+        w.1 = w.1.saturating_add(fuel);
+    }
+
+    pub fn budget(&self) -> u64 {
+        self.budget
     }
 }
 
@@ -210,6 +261,17 @@ mod tests {
         let c = TenantSection { deny_components: vec!["kube*".into()], ..Default::default() };
         assert!(!component_visible(&c, "kubernetes"));
         assert!(component_visible(&c, "prometheus"));
+    }
+
+    #[test]
+    fn fuel_meter_refuses_once_the_budget_is_spent() {
+        let m = FuelMeter::new(100);
+        assert!(m.admit().is_ok());
+        m.charge(60);
+        assert!(m.admit().is_ok(), "60 of 100 used");
+        m.charge(60);
+        let wait = m.admit().unwrap_err();
+        assert!((1..=60).contains(&wait), "{wait}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from conftest import COMPONENTS
-from frontdoor_support import claims, client, mint, serve
+from frontdoor_support import claims, client, mint, serve, sha256
 from helpers import text_of
 from tenant_support import AUDIENCE, TENANT_KEYS, stub_prometheus, tenant_components, tenants_config
 
@@ -289,3 +289,23 @@ async def test_tenant_owned_components_are_visible_only_to_their_tenant(runtime_
     shutil.copy(COMPONENTS / "utilities" / "utilities.wasm", own / "utilities.wasm")
     err = start_fails(runtime_bin, tmp_path, config)
     assert "tenants.alpha.components_dir" in err and "utilities" in err, err
+
+
+async def test_read_only_tenant_and_fuel_per_minute(runtime_bin, tmp_path):
+    config = (f'[[auth.api_keys]]\nname = "t"\nhash = "{sha256(TENANT_KEYS["alpha"])}"\ntenant = "thrifty"\n\n'
+              f'[[auth.api_keys]]\nname = "o"\nhash = "{sha256(TENANT_KEYS["beta"])}"\ntenant = "open"\n\n'
+              '[tenants.thrifty]\nread_only = true\n[tenants.thrifty.limits]\nfuel_per_minute = 1\n\n[tenants.open]\n')
+    with serve(runtime_bin, tenant_components(tmp_path), config, tmp_path) as s:
+        async with client(s.base, key("beta")) as c:
+            everything = (await c.list_tools()).tools
+        async with client(s.base, key("alpha")) as c:
+            tools = (await c.list_tools()).tools
+            assert tools and len(tools) < len(everything)
+            assert all(t.annotations.read_only_hint for t in tools)
+            assert any(not t.annotations.read_only_hint for t in everything)
+            first = await c.call_tool("utilities_get_time", {})
+            assert not first.is_error, text_of(first)
+            second = await c.call_tool("utilities_get_time", {})
+            assert second.is_error and "fuel budget of 1 units per minute" in text_of(second), text_of(second)
+        async with client(s.base, key("beta")) as c:
+            assert not (await c.call_tool("utilities_get_time", {})).is_error

@@ -26,6 +26,9 @@ pub struct TenantSection {
     pub deny_components: Vec<String>,
     /// Written into every audit line of this tenant's calls.
     pub audit_tag: Option<String>,
+    /// Only tools annotated read-only are visible to this tenant.
+    #[serde(default)]
+    pub read_only: bool,
     /// Hide components without a valid signature from this tenant.
     #[serde(default)]
     pub require_signatures: bool,
@@ -54,6 +57,8 @@ pub struct TenantLimits {
     pub burst: Option<u32>,
     /// Tool calls of this tenant running at once.
     pub max_concurrent: Option<usize>,
+    /// Fuel all of this tenant's calls may use per minute together.
+    pub fuel_per_minute: Option<u64>,
     pub fuel: Option<u64>,
     pub timeout_ms: Option<u64>,
     pub memory_mb: Option<u64>,

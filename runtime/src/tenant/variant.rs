@@ -18,7 +18,12 @@ pub fn build(
     visible: impl Fn(&str) -> bool,
 ) -> Result<Option<LoadedComponent>> {
     let name = &*base.name;
-    let tools: Vec<ToolInfo> = base.tools.iter().filter(|tool| visible(&tool.name)).cloned().collect();
+    let tools: Vec<ToolInfo> = base
+        .tools
+        .iter()
+        .filter(|tool| visible(&tool.name) && (!t.read_only || tool.annotations.read_only))
+        .cloned()
+        .collect();
     if tools.is_empty() {
         return Ok(None);
     }
