@@ -364,6 +364,26 @@ mod tests {
     }
 
     #[test]
+    fn tenants_are_validated_with_their_keys() {
+        let key = "[[auth.api_keys]]\nname = \"k\"\nhash = \"sha256:00\"\ntenant = \"ghost\"\n";
+        let file = parse(&format!("{key}[tenants.real]\n")).unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
+        assert!(msg.contains("auth.api_keys `k`.tenant") && msg.contains("ghost"), "{msg}");
+        let file = parse("[tenants.\"a b\"]\n").unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
+        assert!(msg.contains("tenants.a b"), "{msg}");
+        let file =
+            parse("[tenants.a.components.svc.secrets]\ntoken = \"env:K8S_MCP_TEST_SURELY_UNSET_VAR\"\n").unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
+        assert!(msg.contains("tenants.a.components.svc.secrets.token"), "{msg}");
+        let file = parse("[tenants.a]\nrequire_signatures = true\n").unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
+        assert!(msg.contains("tenants.a.require_signatures"), "{msg}");
+        let file = parse("[tenants.a]\nallow_tools = [\"x_*\"]\n").unwrap();
+        assert_eq!(Config::merge(&ServeArgs::default(), file).unwrap().tenants["a"].allow_tools, vec!["x_*"]);
+    }
+
+    #[test]
     fn secrets_resolve_from_env_and_fail_with_key() {
         let file = parse("[components.svc.secrets]\ntoken = \"env:K8S_MCP_TEST_SURELY_UNSET_VAR\"\n").unwrap();
         let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
