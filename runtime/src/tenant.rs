@@ -7,6 +7,7 @@
 //! only by narrowing what the layer above allows (see [`settings`]).
 
 pub mod credentials;
+mod egress;
 pub mod reload;
 pub mod settings;
 mod variant;

@@ -309,3 +309,23 @@ async def test_read_only_tenant_and_fuel_per_minute(runtime_bin, tmp_path):
             assert second.is_error and "fuel budget of 1 units per minute" in text_of(second), text_of(second)
         async with client(s.base, key("beta")) as c:
             assert not (await c.call_tool("utilities_get_time", {})).is_error
+
+
+async def test_tenant_egress_only_narrows(runtime_bin, tmp_path, origin):
+    from frontdoor_support import utilities_only
+    keys = (f'[[auth.api_keys]]\nname = "n"\nhash = "{sha256(TENANT_KEYS["alpha"])}"\ntenant = "narrow"\n\n'
+            f'[[auth.api_keys]]\nname = "w"\nhash = "{sha256(TENANT_KEYS["beta"])}"\ntenant = "wide"\n\n')
+    config = (keys + f'[components.utilities]\nallow_http = ["{origin}"]\n\n'
+              f'[tenants.narrow.components.utilities]\negress = ["{origin}/json"]\n\n[tenants.wide]\n')
+    components = utilities_only(tmp_path)
+    with serve(runtime_bin, components, config, tmp_path) as s:
+        async with client(s.base, key("alpha")) as c:
+            assert not (await c.call_tool("utilities_web_fetch", {"url": f"{origin}/json"})).is_error
+            page = await c.call_tool("utilities_web_fetch", {"url": f"{origin}/page"})
+            assert page.is_error and "no egress rule" in text_of(page), text_of(page)
+        async with client(s.base, key("beta")) as c:
+            page = await c.call_tool("utilities_web_fetch", {"url": f"{origin}/page"})
+            assert not page.is_error, text_of(page)
+    wider = config.replace(f'egress = ["{origin}/json"]', 'egress = ["http://127.0.0.1:1/"]')
+    err = start_fails(runtime_bin, tmp_path, wider)
+    assert "tenants.narrow.components.utilities.egress[0]" in err and "only narrow" in err, err

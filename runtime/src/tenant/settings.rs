@@ -86,6 +86,9 @@ pub struct TenantComponent {
     pub secrets: BTreeMap<String, String>,
     #[serde(default)]
     pub limits: LimitsDocument,
+    /// The only destinations this tenant's calls may reach (each within
+    /// the component's egress rules); absent: the component's rules.
+    pub egress: Option<Vec<String>>,
     /// Per tool (component-local name).
     #[serde(default)]
     pub tools: BTreeMap<String, TenantTool>,

@@ -74,6 +74,13 @@ pub fn build(
         tls = Arc::new(c.tls);
         breakers = Arc::default();
     }
+    if let Some(entries) = own.and_then(|o| o.egress.as_ref()) {
+        let key = format!("{key}.components.{name}.egress");
+        let rules = super::egress::narrow(entries, &egress.rules, &key).map_err(|(k, m)| Error::invalid(k, m))?;
+        let mut narrowed = crate::policy::EgressPolicy::clone(&egress);
+        narrowed.rules = rules;
+        egress = Arc::new(narrowed);
+    }
     let component_limits = policy.limits;
     for tool in &tools {
         let l = tenant_tool_limits(policy.limits_for(&tool.local_name), t, name, &tool.local_name, key)?;
