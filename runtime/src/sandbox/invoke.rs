@@ -23,6 +23,9 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi_http::WasiHttpCtx;
 
+/// Fuel units a guest runs between yields to the async scheduler (about a
+/// millisecond of guest compute).
+const FUEL_YIELD_INTERVAL: u64 = 2_000_000;
 /// Captured guest stderr (panic messages), bounded.
 const STDERR_CAPACITY: usize = 16 * 1024;
 /// How long a call may wait for a free slot before the server answers busy.
@@ -263,6 +266,10 @@ impl Sandbox {
         store.limiter(|s| &mut s.limiter);
         // Cannot fail: fuel consumption is enabled on the engine.
         let _ = store.set_fuel(limits.fuel);
+        // A guest that computes hands its worker thread back to the
+        // scheduler every slice, so one busy tenant cannot hold every
+        // worker until its deadline (see docs/PERFORMANCE.md, fairness).
+        let _ = store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL));
         store.set_epoch_deadline(ticks_for(limits.timeout));
         store.epoch_deadline_trap();
         store
