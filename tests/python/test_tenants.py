@@ -234,7 +234,7 @@ def test_inspect_prints_a_tenants_effective_policy(runtime_bin, tmp_path, backen
 
 
 async def test_per_request_credentials_only_where_the_tenant_allows(server, backends):
-    a, _ = backends
+    a, b = backends
     own = "per-request-token-7f3a9c"
     headers = {**key("alpha"), "X-Mcp-Backend-Prometheus-Token": own}
     async with client(server.base, headers) as c:
@@ -248,15 +248,21 @@ async def test_per_request_credentials_only_where_the_tenant_allows(server, back
         got = sample(await c.call_tool("prometheus_query", {"query": "creds"}))
         assert got["auth"] == "ok" and got["echo"] == "Bearer [REDACTED]"
     assert a.seen[-1] == f"Bearer {a.token}"
-    # Addresses are not credentials; beta does not accept credentials at all.
+    # An address header must name the configured backend: egress never follows a header.
     async with client(server.base, {**key("alpha"), "X-Mcp-Backend-Prometheus-Url": "http://169.254.169.254"}) as c:
         with pytest.raises(MCPError) as e:
             await c.call_tool("prometheus_query", {"query": "up"})
-        assert "only credentials" in str(e.value)
+        assert "not this tenant's configured backend" in str(e.value)
+    reference_style = {**headers, "X-Mcp-Backend-Prometheus-Url": a.url + "/", "X-Mcp-Backend-Prometheus-Tls-Skip-Verify": "true"}
+    async with client(server.base, reference_style) as c:
+        got = sample(await c.call_tool("prometheus_query", {"query": "reference"}))
+        assert (got["backend"], got["auth"]) == ("backend-a", "no")
+    assert a.seen[-1] == f"Bearer {own}"
+    # beta does not accept per-request credentials: its configured token is used.
     async with client(server.base, {**key("beta"), "X-Mcp-Backend-Prometheus-Token": own}) as c:
-        with pytest.raises(MCPError) as e:
-            await c.call_tool("prometheus_query", {"query": "up"})
-        assert "does not accept per-request credentials" in str(e.value) and own not in str(e.value)
+        got = sample(await c.call_tool("prometheus_query", {"query": "ignored"}))
+        assert (got["backend"], got["auth"]) == ("backend-b", "ok")
+    assert f"Bearer {own}" not in b.seen
     # Headers for another service are ignored.
     async with client(server.base, {**key("beta"), "X-Mcp-Backend-Grafana-Api-Key": own}) as c:
         assert sample(await c.call_tool("prometheus_query", {"query": "up"}))["backend"] == "backend-b"

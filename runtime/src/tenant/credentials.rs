@@ -1,11 +1,14 @@
 //! Per-request backend credentials, as the reference server takes them:
 //! `X-Mcp-Backend-<Service>-<Field>` request headers. Honoured only for the
-//! services the caller's tenant lists in `allow_request_credentials`, and
-//! only for credential fields (token, API key, user name, password): never
-//! URLs (egress stays the configured backend) and never file paths. Values
-//! become the call's secrets, so they are redacted from output like any
-//! secret; they are never logged, and the result cache keys calls carrying
-//! them by a digest of the values.
+//! services the caller's tenant lists in `allow_request_credentials` (for
+//! other services they are ignored and the configured credentials apply),
+//! and only for credential fields (token, API key, user name, password).
+//! An address header must name the configured backend (egress never
+//! follows a header); TLS, timeout and file fields are ignored, so no
+//! header can name a server file or weaken TLS. Values become the call's
+//! secrets, so they are redacted from output like any secret; they are
+//! never logged, and the result cache keys calls carrying them by a digest
+//! of the values.
 
 use crate::host::config::ComponentSettings;
 use crate::sandbox::LoadedComponent;
@@ -39,6 +42,23 @@ fn target(component: &LoadedComponent, field: &str) -> Option<(bool, String)> {
     }
 }
 
+/// Does `urls` (comma-separated) name exactly the configured backend?
+fn is_configured_backend(component: &LoadedComponent, urls: &str) -> bool {
+    let Some(key) = component.manifest.backend.as_ref().map(|b| &b.url_setting) else { return false };
+    let Some(configured) = component.settings.settings.get(key) else { return false };
+    let norm = |list: &str| -> Vec<String> {
+        let mut v: Vec<String> = list
+            .split(',')
+            .map(|u| u.trim().trim_end_matches('/').to_ascii_lowercase())
+            .filter(|u| !u.is_empty())
+            .collect();
+        v.sort();
+        v
+    };
+    let wanted = norm(urls);
+    !wanted.is_empty() && wanted == norm(configured)
+}
+
 /// Read the headers meant for `component`; `Ok(None)` when there are none.
 /// `allowed`: the tenant's `allow_request_credentials`.
 pub fn from_headers(
@@ -51,21 +71,29 @@ pub fn from_headers(
     let service = component.name.replace('_', "-");
     let prefix = format!("{HEADER_PREFIX}{service}-");
     let mut fields = BTreeMap::new();
+    let accepted = allowed.iter().any(|s| s == &*component.name);
     for (name, value) in headers {
         let Some(field) = name.as_str().strip_prefix(&prefix) else { continue };
         let shown = format!("X-Mcp-Backend-{}-{field}", component.name);
-        if !allowed.iter().any(|s| s == &*component.name) {
-            return Err(format!(
-                "{shown}: tenant `{tenant}` does not accept per-request credentials for `{}`",
-                component.name
-            ));
+        if !accepted {
+            tracing::info!(tenant, header = %shown, "per-request backend header ignored: the tenant does not accept them");
+            continue;
         }
         let field = field.replace('-', "_");
+        if matches!(field.as_str(), "url" | "address" | "addresses") {
+            let value = value.to_str().unwrap_or("");
+            if !is_configured_backend(component, value) {
+                return Err(format!(
+                    "{shown}: not this tenant's configured backend for `{}`; the address comes from the \
+                     server's configuration",
+                    component.name
+                ));
+            }
+            continue;
+        }
         let Some(target) = target(component, &field) else {
-            return Err(format!(
-                "{shown}: only credentials (token, api-key, username, password) may be sent per request; \
-                 the backend address and files come from the server's configuration"
-            ));
+            tracing::info!(tenant, header = %shown, "per-request backend header ignored: not a credential");
+            continue;
         };
         let value = value.to_str().map_err(|_| format!("{shown}: not visible ASCII"))?.trim().to_string();
         if value.is_empty() {
