@@ -65,11 +65,14 @@ fn describe_tenant(
     let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let _ = writeln!(
         out,
-        "tenant {name}: audit_tag={} requests_per_second={} burst={} max_concurrent={} require_signatures={}",
+        "tenant {name}: audit_tag={} requests_per_second={} burst={} max_concurrent={} fuel_per_minute={} \
+         read_only={} require_signatures={}",
         show(t.audit_tag.clone()),
         show(l.requests_per_second.map(|v| v.to_string())),
         show(l.burst.map(|v| v.to_string())),
         show(l.max_concurrent.map(|v| v.to_string())),
+        show(l.fuel_per_minute.map(|v| v.to_string())),
+        t.read_only,
         t.require_signatures
     );
     if !t.allow_request_credentials.is_empty() {
