@@ -5,7 +5,8 @@
 //! logged and the previous components and tenants keep serving.
 //!
 //! Reloaded: components, `[components]`, `[tenants]`, `[sandbox]` pins and
-//! keys. Not reloaded (restart): listeners, `[auth]`, `[ratelimit]`,
+//! keys. Tenants' rate buckets, fuel windows and concurrency slots start
+//! afresh with the new catalog (calls in flight hold slots of the old one). Not reloaded (restart): listeners, `[auth]`, `[ratelimit]`,
 //! `[audit]`, `[kubernetes]` connections.
 
 use super::Catalog;
