@@ -213,19 +213,6 @@ impl ServerHandler for McpHandler {
             }
         };
         let component: &LoadedComponent = credentials.as_ref().map_or(&**component, |c| &c.component);
-        let _tenant_slot = match &scope.gate {
-            Some((gate, cap)) => {
-                match tokio::time::timeout(TENANT_ADMISSION_WAIT, gate.clone().acquire_owned()).await {
-                    Ok(Ok(permit)) => Some(permit),
-                    _ => {
-                        let e = CallError::Busy(*cap);
-                        audit.finish("error", Some(&e), CallStats::default()).await;
-                        return Ok(error_result(&e).into());
-                    }
-                }
-            }
-            None => None,
-        };
         let meta = CallMeta {
             tenant_id: tenant.clone(),
             request_id,
@@ -251,6 +238,20 @@ impl ServerHandler for McpHandler {
         if cache_key.is_some() {
             crate::frontdoor::metrics::get().cache.with_label_values(&["miss"]).inc();
         }
+        // Cache hits do not wait for one of the tenant's slots.
+        let _tenant_slot = match &scope.gate {
+            Some((gate, cap)) => {
+                match tokio::time::timeout(TENANT_ADMISSION_WAIT, gate.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    _ => {
+                        let e = CallError::Busy(*cap);
+                        audit.finish("error", Some(&e), CallStats::default()).await;
+                        return Ok(error_result(&e).into());
+                    }
+                }
+            }
+            None => None,
+        };
         let arguments = serde_json::Value::Object(arguments).to_string();
         let (sink, forwarder) = progress_forwarder(context.meta.get_progress_token(), &context);
         let started = Instant::now();
