@@ -65,6 +65,8 @@ pub struct ServerSection {
     pub read_only: Option<bool>,
     /// Tenant id passed to components (multi-tenancy configures more).
     pub tenant: Option<String>,
+    /// Reload when the config file or the components directories change.
+    pub watch: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,6 +119,8 @@ pub struct Config {
     /// Secrets resolved; names validated.
     pub tenants: BTreeMap<String, crate::tenant::Section>,
     pub trust: crate::sandbox::integrity::Trust,
+    /// Reload on changes to the config file and components directories.
+    pub watch: bool,
 }
 
 impl Config {
@@ -221,6 +225,7 @@ impl Config {
             helm: file.helm,
             tenants,
             trust,
+            watch: file.server.watch.unwrap_or(false),
         })
     }
 }

@@ -67,9 +67,10 @@ pub async fn serve_reloadable(config: Config, args: Option<crate::cli::ServeArgs
             return Err(Error::invalid("audit.stdout", "cannot be used with the stdio transport: stdout carries MCP"));
         }
         let core = build_core(&config).await?;
-        if let Some(args) = args {
-            crate::tenant::reload::on_sighup(core.clone(), args);
-        }
+        let _watcher = match args {
+            Some(args) => start_reloading(&core, &config, args)?,
+            None => None,
+        };
         return serve_stdio(core).await;
     }
     // The admin listener comes up first, so /readyz can say "loading".
@@ -87,9 +88,10 @@ pub async fn serve_reloadable(config: Config, args: Option<crate::cli::ServeArgs
     let listener =
         TcpListener::bind(config.listen).await.map_err(|e| Error::Io(format!("bind {}", config.listen), e))?;
     let core = build_core(&config).await?;
-    if let Some(args) = args {
-        crate::tenant::reload::on_sighup(core.clone(), args);
-    }
+    let _watcher = match args {
+        Some(args) => start_reloading(&core, &config, args)?,
+        None => None,
+    };
     readiness.set(core.clone());
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();
@@ -99,6 +101,24 @@ pub async fn serve_reloadable(config: Config, args: Option<crate::cli::ServeArgs
         signal.cancel();
     });
     serve_http(core, &config, listener, shutdown).await
+}
+
+/// Reload on SIGHUP and, when configured, on file changes.
+fn start_reloading(
+    core: &Arc<McpCore>,
+    config: &Config,
+    args: crate::cli::ServeArgs,
+) -> Result<Option<notify::RecommendedWatcher>> {
+    let watcher = if config.watch {
+        let mut dirs = vec![config.components_dir.clone()];
+        dirs.extend(config.tenants.values().filter_map(|t| t.components_dir.clone()));
+        tracing::info!(?dirs, "watching the configuration and components for changes");
+        Some(crate::tenant::reload::on_change(core.clone(), args.clone(), args.config.clone(), dirs)?)
+    } else {
+        None
+    };
+    crate::tenant::reload::on_sighup(core.clone(), args);
+    Ok(watcher)
 }
 
 async fn shutdown_signal() {

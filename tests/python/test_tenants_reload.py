@@ -91,3 +91,26 @@ async def test_reload_adds_a_tool_without_breaking_a_call_in_flight(runtime_bin,
             assert s.proc.poll() is None
     log = s.proc.stderr.read().decode()
     assert "reload rejected" in log and "broken" in log, log[-2000:]
+
+
+async def test_file_watch_reloads_without_a_signal(runtime_bin, tmp_path):
+    components = utilities_only(tmp_path)
+    watched = "[server]\nwatch = true\n"
+    with serve(runtime_bin, components, watched + config(["utilities_get_time"]), tmp_path) as s:
+        config_path = next(tmp_path.glob("config-*.toml"))
+        async with client(s.base, {"X-API-Key": KEY}) as c:
+            assert {t.name for t in (await c.list_tools()).tools} == {"utilities_get_time"}
+            config_path.write_text(watched + config(["utilities_get_time", "utilities_get_date"]))
+
+            async def has_date():
+                return "utilities_get_date" in {t.name for t in (await c.list_tools()).tools}
+
+            await wait_for(has_date)
+            # A broken component dropped into the watched folder is rejected.
+            (components / "broken.wasm").write_bytes(b"\0asm not really")
+
+            async def rejected():
+                return metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) >= 1
+
+            await wait_for(rejected)
+            assert not (await c.call_tool("utilities_get_date", {})).is_error

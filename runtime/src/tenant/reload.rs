@@ -1,5 +1,6 @@
-//! Hot reload: on SIGHUP the configuration file and the components are
-//! read again and a new [`Catalog`](super::Catalog) replaces the current
+//! Hot reload: on SIGHUP (and, with `[server] watch = true`, when the
+//! configuration file or a components directory changes) the configuration
+//! file and the components are read again and a new [`Catalog`](super::Catalog) replaces the current
 //! one. Calls in flight keep the components they started with (they hold
 //! them by `Arc`). If anything fails to load, nothing changes: the error is
 //! logged and the previous components and tenants keep serving.
@@ -37,6 +38,76 @@ pub async fn reload(core: &McpCore, args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// Changes arriving within this window make one reload (editors write in steps).
+const WATCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
+async fn reload_logged(core: &McpCore, args: &ServeArgs) {
+    let m = &crate::frontdoor::metrics::get().reloads;
+    match reload(core, args).await {
+        Ok(()) => m.with_label_values(&["ok"]).inc(),
+        Err(e) => {
+            m.with_label_values(&["rejected"]).inc();
+            tracing::error!("reload rejected, the previous components and tenants keep serving: {e}");
+        }
+    }
+}
+
+/// Reload when the config file or anything under `dirs` changes. The
+/// watcher lives as long as the returned value.
+pub fn on_change(
+    core: Arc<McpCore>,
+    args: ServeArgs,
+    config: Option<std::path::PathBuf>,
+    dirs: Vec<std::path::PathBuf>,
+) -> Result<notify::RecommendedWatcher> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let config_name = config.as_ref().and_then(|c| c.file_name().map(|n| n.to_os_string()));
+    let watched_dirs = dirs.clone();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if event.kind.is_access() {
+            return;
+        }
+        let relevant = event.paths.iter().any(|p| {
+            watched_dirs.iter().any(|d| p.starts_with(d))
+                || config_name.as_deref().is_some_and(|n| p.file_name() == Some(n))
+        });
+        if relevant {
+            let _ = tx.send(());
+        }
+    })
+    .map_err(|e| crate::error::Error::invalid("server.watch", e.to_string()))?;
+    let io = |p: &std::path::Path, e: notify::Error| {
+        crate::error::Error::invalid("server.watch", format!("{}: {e}", p.display()))
+    };
+    if let Some(dir) = config.as_ref().and_then(|c| c.parent()) {
+        let dir = if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir };
+        watcher.watch(dir, RecursiveMode::NonRecursive).map_err(|e| io(dir, e))?;
+    }
+    // The folders components are discovered in: the directory and its
+    // immediate subfolders, minus build output (as `Registry::load` looks).
+    for dir in &dirs {
+        watcher.watch(dir, RecursiveMode::NonRecursive).map_err(|e| io(dir, e))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| crate::error::Error::Io(dir.display().to_string(), e))?;
+        for sub in entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+            let skip = sub.file_name().is_some_and(|n| n == "target" || n.to_string_lossy().starts_with('.'));
+            if !skip {
+                watcher.watch(&sub, RecursiveMode::NonRecursive).map_err(|e| io(&sub, e))?;
+            }
+        }
+    }
+    tokio::spawn(async move {
+        while rx.recv().await.is_some() {
+            tokio::time::sleep(WATCH_SETTLE).await;
+            while rx.try_recv().is_ok() {}
+            tracing::info!("configuration or components changed: reloading");
+            reload_logged(&core, &args).await;
+        }
+    });
+    Ok(watcher)
+}
+
 /// Reload on every SIGHUP until the process ends.
 pub fn on_sighup(core: Arc<McpCore>, args: ServeArgs) {
     #[cfg(unix)]
@@ -48,14 +119,7 @@ pub fn on_sighup(core: Arc<McpCore>, args: ServeArgs) {
         };
         while hup.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading components and tenants");
-            let m = &crate::frontdoor::metrics::get().reloads;
-            match reload(&core, &args).await {
-                Ok(()) => m.with_label_values(&["ok"]).inc(),
-                Err(e) => {
-                    m.with_label_values(&["rejected"]).inc();
-                    tracing::error!("reload rejected, the previous components and tenants keep serving: {e}");
-                }
-            }
+            reload_logged(&core, &args).await;
         }
     });
     #[cfg(not(unix))]
