@@ -18,7 +18,8 @@ pytestmark = [
     pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
 ]
 
-KEYS = {"viewers": "viewers-" + uuid.uuid4().hex, "operators": "operators-" + uuid.uuid4().hex}
+KEYS = {"viewers": "viewers-" + uuid.uuid4().hex, "operators": "operators-" + uuid.uuid4().hex,
+        "guests": "guests-" + uuid.uuid4().hex}
 
 
 def config(kubeconfig: str, ns: str) -> str:
@@ -36,6 +37,10 @@ read_only = true
 allowed_namespaces = ["{ns}"]
 
 [tenants.operators]
+
+[tenants.guests.kubernetes]
+impersonate_user = "tenant-guest"
+impersonate_groups = ["tenant-guests"]
 """
 
 
@@ -61,3 +66,16 @@ async def test_read_only_tenant_cannot_write_while_another_can(kube_cluster, nam
             missing = await operators.call_tool(
                 "kubernetes_get_resource", {"kind": "ConfigMap", "name": "from-viewers", "namespace": ns})
             assert missing.is_error, text_of(missing)
+
+
+async def test_tenant_identity_is_impersonated(kube_cluster, namespace, runtime_bin, tmp_path):
+    """The guests tenant acts as its own user, which the cluster's RBAC grants nothing."""
+    ns = namespace
+    cfg = config(kube_cluster["KUBECONFIG_ADMIN"], ns)
+    with serve(runtime_bin, kubernetes_only(tmp_path), cfg, tmp_path) as server:
+        async with client(server.base, {"X-API-Key": KEYS["guests"]}) as guests:
+            denied = await guests.call_tool("kubernetes_list_resources", {"kind": "ConfigMap", "namespace": ns})
+            assert denied.is_error and "tenant-guest" in text_of(denied), text_of(denied)
+        async with client(server.base, {"X-API-Key": KEYS["operators"]}) as operators:
+            listed = await operators.call_tool("kubernetes_list_resources", {"kind": "ConfigMap", "namespace": ns})
+            assert not listed.is_error, text_of(listed)
