@@ -23,9 +23,9 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-/// Fuel units a guest runs between yields to the async scheduler (about a
-/// millisecond of guest compute).
-const FUEL_YIELD_INTERVAL: u64 = 2_000_000;
+/// Fuel units a guest runs between yields to the async scheduler (a
+/// fraction of a millisecond of guest compute; measured in docs/PERFORMANCE.md).
+const FUEL_YIELD_INTERVAL: u64 = 500_000;
 /// Captured guest stderr (panic messages), bounded.
 const STDERR_CAPACITY: usize = 16 * 1024;
 /// How long a call may wait for a free slot before the server answers busy.
