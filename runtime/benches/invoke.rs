@@ -52,6 +52,8 @@ fn testkit_dir() -> PathBuf {
 
 #[tokio::main]
 async fn main() {
+    // reqwest is built without a default TLS provider (the runtime picks ring).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = testkit_dir();
     let sandbox = Sandbox::new(None, 64).expect("sandbox");
     let registry = Registry::load(&sandbox, &dir, &BTreeMap::new()).await.expect("load testkit");
