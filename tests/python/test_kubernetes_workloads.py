@@ -136,3 +136,27 @@ async def test_port_forward_is_gated_bounded_and_loopback_only(kube, kube_cluste
         # tried before the call returns, so the answer is a clear error.
         stub = await call(client, "port_forward", args)
         assert stub.is_error and "could not open a port forward" in text_of(stub), text_of(stub)
+
+
+async def test_credential_like_values_are_masked(kube, namespace):
+    ns = namespace
+    secret = "pw-" + os.urandom(6).hex()
+    dep = deployment("creds", ns)
+    dep["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "DB_PASSWORD", "value": secret}, {"name": "LOG_LEVEL", "value": "debug"}]
+    async with kube() as client:
+        await ok(client, "create_resource", {"manifest": dep})
+        await ok(client, "create_resource", {"kind": "ConfigMap", "metadata": {"name": "smtp", "namespace": ns},
+                                             "data": {"smtp_password": secret, "host": "mail.example"}})
+        outputs = [
+            await call(client, "get_resource", {"kind": "Deployment", "name": "creds", "namespace": ns}),
+            await call(client, "list_resources", {"kind": "Deployment", "namespace": ns, "full": True}),
+            await call(client, "describe_resource", {"kind": "Deployment", "name": "creds", "namespace": ns}),
+            await call(client, "get_resource", {"kind": "ConfigMap", "name": "smtp", "namespace": ns, "output": "yaml"}),
+            await call(client, "list_resources_full", {"kind": "ConfigMap", "namespace": ns}),
+        ]
+        for r in outputs:
+            assert not r.is_error, text_of(r)
+            assert secret not in text_of(r) and secret not in str(r.structured_content), text_of(r)[:500]
+        env = (await ok(client, "get_resource", {"kind": "Deployment", "name": "creds", "namespace": ns}))["spec"]["template"]["spec"]["containers"][0]["env"]
+        assert env[1]["value"] == "debug" and env[0]["value"] != secret

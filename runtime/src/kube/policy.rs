@@ -107,18 +107,98 @@ impl KubePolicy {
         Ok(())
     }
 
-    /// Mask Secret values in an object or a list of objects.
+    /// Mask Secret values, and values that look like credentials elsewhere
+    /// (container `env` entries, ConfigMap keys), in an object or a list.
     pub fn redact(&self, value: &mut Value) {
         if self.doc.secrets != SecretMode::Redact {
             return;
         }
+        let list_kind =
+            value.get("kind").and_then(Value::as_str).and_then(|k| k.strip_suffix("List")).map(String::from);
         if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
             for item in items {
                 redact_secret(item, true);
+                let kind = item.get("kind").and_then(Value::as_str).map(String::from).or_else(|| list_kind.clone());
+                redact_credentials(item, kind.as_deref());
             }
         }
         redact_secret(value, false);
+        let kind = value.get("kind").and_then(Value::as_str).map(String::from);
+        redact_credentials(value, kind.as_deref());
     }
+}
+
+/// Whether a variable or key name suggests its value is a credential.
+pub fn looks_like_credential(name: &str) -> bool {
+    const MARKERS: [&str; 12] = [
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "privatekey",
+        "private_key",
+        "credential",
+        "access_key",
+    ];
+    let lower = name.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// Mask literal `env` values with credential-like names anywhere in the
+/// object (pod specs and templates), and credential-like ConfigMap keys; the
+/// last-applied annotation goes too when anything was masked.
+fn redact_credentials(obj: &mut Value, kind: Option<&str>) {
+    let mut masked = mask_env(obj);
+    if kind == Some("ConfigMap")
+        && let Some(data) = obj.get_mut("data").and_then(Value::as_object_mut)
+    {
+        for (key, v) in data.iter_mut() {
+            if looks_like_credential(key) && v.as_str().is_some_and(|s| !s.is_empty()) {
+                *v = Value::String(REDACTED.into());
+                masked = true;
+            }
+        }
+    }
+    if masked
+        && let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
+        && ann.contains_key("kubectl.kubernetes.io/last-applied-configuration")
+    {
+        ann.insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(REDACTED.into()));
+    }
+}
+
+fn mask_env(v: &mut Value) -> bool {
+    let mut masked = false;
+    match v {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "env"
+                    && let Some(entries) = child.as_array_mut()
+                {
+                    for e in entries {
+                        let secret_name = e.get("name").and_then(Value::as_str).is_some_and(looks_like_credential);
+                        if secret_name && let Some(value) = e.get_mut("value").filter(|v| v.is_string()) {
+                            *value = Value::String(REDACTED.into());
+                            masked = true;
+                        }
+                    }
+                } else {
+                    masked |= mask_env(child);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                masked |= mask_env(item);
+            }
+        }
+        _ => {}
+    }
+    masked
 }
 
 fn redact_secret(obj: &mut Value, in_list: bool) {
@@ -170,6 +250,32 @@ mod tests {
         assert!(p.check_namespace(Some("kube-system")).is_err());
         assert!(p.check_namespace(None).is_err());
         assert!(policy(KubePolicyDocument::default()).check_namespace(None).is_ok());
+    }
+
+    #[test]
+    fn credential_like_env_and_configmap_values_are_masked() {
+        let p = policy(KubePolicyDocument::default());
+        let mut deploy = json!({"kind": "Deployment", "metadata": {"annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{... hunter2 ...}"}},
+            "spec": {"template": {"spec": {"containers": [{"name": "app", "env": [
+                {"name": "DB_PASSWORD", "value": "hunter2"},
+                {"name": "LOG_LEVEL", "value": "info"},
+                {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "t"}}}]}]}}}});
+        p.redact(&mut deploy);
+        let env = &deploy["spec"]["template"]["spec"]["containers"][0]["env"];
+        assert_eq!(env[0]["value"], REDACTED);
+        assert_eq!(env[1]["value"], "info");
+        assert!(env[2]["valueFrom"].is_object());
+        assert_eq!(deploy["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"], REDACTED);
+        let mut cms =
+            json!({"kind": "ConfigMapList", "items": [{"data": {"smtp_password": "pw1234", "mode": "fast"}}]});
+        p.redact(&mut cms);
+        assert_eq!(cms["items"][0]["data"]["smtp_password"], REDACTED);
+        assert_eq!(cms["items"][0]["data"]["mode"], "fast");
+        let allow = policy(KubePolicyDocument { secrets: SecretMode::Allow, ..Default::default() });
+        let mut open = json!({"kind": "ConfigMap", "data": {"token": "abcd"}});
+        allow.redact(&mut open);
+        assert_eq!(open["data"]["token"], "abcd");
     }
 
     #[test]
