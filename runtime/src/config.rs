@@ -265,6 +265,10 @@ fn validate_tenants(
             return Err(Error::invalid(format!("{what}.tenant"), format!("no [tenants.{t}] is declared")));
         }
     }
+    let rules = auth.jwt.iter().flat_map(|j| j.tenants.iter());
+    if let Some(rule) = rules.into_iter().find(|r| !tenants.contains_key(&r.tenant)) {
+        return Err(Error::invalid("auth.jwt.tenants.tenant", format!("no [tenants.{}] is declared", rule.tenant)));
+    }
     Ok(tenants)
 }
 
@@ -374,6 +378,10 @@ mod tests {
         let file = parse(&format!("{key}[tenants.real]\n")).unwrap();
         let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
         assert!(msg.contains("auth.api_keys `k`.tenant") && msg.contains("ghost"), "{msg}");
+        let rule = "[auth]\nresource = \"http://x/mcp\"\n[auth.jwt]\nsecret = \"s\"\n[[auth.jwt.tenants]]\nsubject = \"a*\"\ntenant = \"ghost\"\n";
+        let file = parse(&format!("{rule}[tenants.real]\n")).unwrap();
+        let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
+        assert!(msg.contains("auth.jwt.tenants.tenant") && msg.contains("ghost"), "{msg}");
         let file = parse("[tenants.\"a b\"]\n").unwrap();
         let msg = Config::merge(&ServeArgs::default(), file).unwrap_err().to_string();
         assert!(msg.contains("tenants.a b"), "{msg}");

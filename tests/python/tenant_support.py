@@ -101,6 +101,11 @@ secret = "{JWT_SECRET}"
 issuer = "{ISSUER}"
 audience = "{AUDIENCE}"
 
+[[auth.jwt.tenants]]
+issuer = "{ISSUER}"
+subject = "svc-beta-*"
+tenant = "beta"
+
 {keys}
 [audit]
 path = "{audit}"

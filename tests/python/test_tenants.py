@@ -140,6 +140,19 @@ async def test_unknown_tenant_is_refused(server):
         assert "utilities_sleep" in {t.name for t in (await c.list_tools()).tools}
 
 
+async def test_jwt_subjects_map_to_tenants(server):
+    # No tenant claim: the [[auth.jwt.tenants]] rule (issuer + subject pattern) decides.
+    token = mint(claims(server.base, sub="svc-beta-7", aud=AUDIENCE))
+    async with client(server.base, {"Authorization": f"Bearer {token}"}) as c:
+        tools = {t.name for t in (await c.list_tools()).tools}
+        assert "prometheus_query_range" in tools and "utilities_sleep" not in tools
+    token = mint(claims(server.base, sub="svc-other", aud=AUDIENCE))
+    async with client(server.base, {"Authorization": f"Bearer {token}"}) as c:
+        with pytest.raises(MCPError) as e:
+            await c.list_tools()
+        assert "is not configured" in str(e.value)
+
+
 def start_fails(runtime_bin, tmp_path, config: str) -> str:
     path = tmp_path / "bad.toml"
     path.write_text(config)

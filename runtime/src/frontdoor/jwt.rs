@@ -44,6 +44,7 @@ pub struct JwtVerifier {
     audience: String,
     leeway: u64,
     tenant_claim: String,
+    tenant_rules: Vec<super::settings::JwtTenantRule>,
     roles_claim: String,
 }
 
@@ -139,6 +140,7 @@ impl JwtVerifier {
             audience,
             leeway: section.leeway_secs.unwrap_or(30),
             tenant_claim: section.tenant_claim.clone().unwrap_or_else(|| "tenant".into()),
+            tenant_rules: section.tenants.clone(),
             roles_claim: section.roles_claim.clone().unwrap_or_else(|| "roles".into()),
         })
     }
@@ -191,13 +193,17 @@ impl JwtVerifier {
         let claims = claims.ok_or(last)?;
         let subject =
             claims.get("sub").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or("token has no subject")?;
-        let tenant = claims.get(&self.tenant_claim).and_then(Value::as_str).unwrap_or(default_tenant);
+        let issuer = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        let tenant = claims
+            .get(&self.tenant_claim)
+            .and_then(Value::as_str)
+            .or_else(|| self.tenant_by_rule(issuer, subject))
+            .unwrap_or(default_tenant);
         let roles = match claims.get(&self.roles_claim) {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
             Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
             _ => Vec::new(),
         };
-        let issuer = claims.get("iss").and_then(Value::as_str).unwrap_or("");
         Ok(Identity {
             subject: subject.to_string(),
             tenant: tenant.to_string(),
@@ -205,6 +211,19 @@ impl JwtVerifier {
             method: AuthMethod::Jwt,
             credential: format!("jwt:{issuer}:{subject}"),
         })
+    }
+}
+
+impl JwtVerifier {
+    /// The tenant of the first `[[auth.jwt.tenants]]` rule matching the token.
+    fn tenant_by_rule(&self, issuer: &str, subject: &str) -> Option<&str> {
+        self.tenant_rules
+            .iter()
+            .find(|r| {
+                r.issuer.as_deref().is_none_or(|i| i == issuer)
+                    && r.subject.as_deref().is_none_or(|p| super::identity::glob_match(p, subject))
+            })
+            .map(|r| r.tenant.as_str())
     }
 }
 

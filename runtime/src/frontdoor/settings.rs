@@ -106,10 +106,24 @@ pub struct JwtSection {
     #[serde(default)]
     pub algorithms: Vec<String>,
     pub tenant_claim: Option<String>,
+    /// Tenants of tokens without the tenant claim, by issuer and/or subject
+    /// pattern; the first matching rule wins.
+    #[serde(default)]
+    pub tenants: Vec<JwtTenantRule>,
     pub roles_claim: Option<String>,
     pub leeway_secs: Option<u64>,
     pub jwks_cache_ttl_secs: Option<u64>,
     pub http_timeout_secs: Option<u64>,
+}
+
+/// `[[auth.jwt.tenants]]`: tokens from `issuer` (exact) whose subject
+/// matches `subject` (a `*`/`?` pattern) belong to `tenant`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtTenantRule {
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub tenant: String,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
