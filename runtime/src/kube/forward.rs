@@ -67,19 +67,16 @@ pub async fn port_forward(
     let probe = tokio::time::timeout(CONNECT_TIMEOUT, api.portforward(pod, &remotes))
         .await
         .map_err(|_| KubeFailure::Unavailable(format!("port forward to {namespace}/{pod} timed out")))?
-        .map_err(|e| {
-            KubeFailure::Unsupported(format!(
-                "the cluster could not open a port forward to {namespace}/{pod} (the node's kubelet must support streaming): {}",
-                match KubeFailure::from(e) {
-                    KubeFailure::Forbidden(m) => return KubeFailure::Forbidden(m),
-                    KubeFailure::NotFound(m)
-                    | KubeFailure::Conflict(m)
-                    | KubeFailure::Invalid(m)
-                    | KubeFailure::Unsupported(m)
-                    | KubeFailure::Unavailable(m)
-                    | KubeFailure::Other(m) => m,
-                }
-            ))
+        .map_err(|e| match KubeFailure::from(e) {
+            KubeFailure::Forbidden(m) => KubeFailure::Forbidden(m),
+            KubeFailure::NotFound(m)
+            | KubeFailure::Conflict(m)
+            | KubeFailure::Invalid(m)
+            | KubeFailure::Unsupported(m)
+            | KubeFailure::Unavailable(m)
+            | KubeFailure::Other(m) => KubeFailure::Unsupported(format!(
+                "the cluster could not open a port forward to {namespace}/{pod} (the node's kubelet must support streaming): {m}"
+            )),
         })?;
     // The probe proved the pod is reachable; connections open their own streams.
     probe.abort();

@@ -163,11 +163,18 @@ fn redact_credentials(obj: &mut Value, kind: Option<&str>) {
             }
         }
     }
-    if masked
-        && let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
-        && ann.contains_key("kubectl.kubernetes.io/last-applied-configuration")
+    if masked {
+        mask_last_applied(obj);
+    }
+}
+
+/// `kubectl apply` keeps the full previous object, values included.
+fn mask_last_applied(obj: &mut Value) {
+    const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+    if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
+        && ann.contains_key(LAST_APPLIED)
     {
-        ann.insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(REDACTED.into()));
+        ann.insert(LAST_APPLIED.into(), Value::String(REDACTED.into()));
     }
 }
 
@@ -214,12 +221,7 @@ fn redact_secret(obj: &mut Value, in_list: bool) {
             }
         }
     }
-    // kubectl apply keeps the full previous object, values included.
-    if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
-        && ann.contains_key("kubectl.kubernetes.io/last-applied-configuration")
-    {
-        ann.insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(REDACTED.into()));
-    }
+    mask_last_applied(obj);
 }
 
 #[cfg(test)]
