@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import ssl
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
+from conftest import components_subset, free_port, stop, wait_http_ready  # noqa: E402
 from kubefix import start_cluster  # noqa: E402
 from test_kubernetes_contexts import realistic_pod  # noqa: E402
 
@@ -78,19 +78,6 @@ def seed(kube: dict[str, str]) -> str:
     return ns
 
 
-def components_dir() -> Path:
-    d = Path(tempfile.mkdtemp(prefix="k8s-mcp-bench-"))
-    for f in ("kubernetes.wasm", "kubernetes.policy.toml"):
-        shutil.copy(ROOT / "components" / "kubernetes" / f, d / f)
-    return d
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def bench_mcp(client: Client, tool: str, args: dict) -> list[float]:
     async def one():
         r = await client.call_tool(tool, args)
@@ -103,7 +90,7 @@ async def bench_mcp(client: Client, tool: str, args: dict) -> list[float]:
 async def main() -> None:
     kube = start_cluster()
     ns = seed(kube)
-    comps = components_dir()
+    comps = components_subset(Path(tempfile.mkdtemp(prefix="k8s-mcp-bench-")), "kubernetes")
     env = {**os.environ, "KUBECONFIG": kube["KUBECONFIG_ADMIN"]}
     args = {"kind": "Pod", "namespace": ns, "limit": PODS}
     full_args = {**args, "full": True}
@@ -133,22 +120,13 @@ async def main() -> None:
     proc = subprocess.Popen([str(RUNTIME), "serve", "--components", str(comps), "--transport", "http", "--listen", f"127.0.0.1:{port}",
                              "--admin-listen", "off"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("HTTP server did not start")
-                await anyio.sleep(0.05)
+        wait_http_ready(f"http://127.0.0.1:{port}/healthz", proc)
         # 200 full pods exceed the client's default 1 MiB SSE event limit.
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", max_sse_event_size=None)) as client:
             row("tools/call list_resources, streamable HTTP", await bench_mcp(client, "kubernetes_list_resources", args), base)
             row("tools/call list_resources full=true, HTTP", await bench_mcp(client, "kubernetes_list_resources", full_args), base)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
         shutil.rmtree(comps, ignore_errors=True)
         subprocess.run([kube["KUBECTL"], "delete", "namespace", ns, "--wait=false"], env=env, capture_output=True)
 

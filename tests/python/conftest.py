@@ -110,6 +110,16 @@ def origin():
     server.shutdown()
 
 
+def components_subset(dest: Path, *services: str) -> Path:
+    """A components folder holding only `services` (their installed
+    `<name>.wasm` and `<name>.policy.toml`)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for service in services:
+        for suffix in (".wasm", ".policy.toml"):
+            shutil.copy(COMPONENTS / service / f"{service}{suffix}", dest / f"{service}{suffix}")
+    return dest
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

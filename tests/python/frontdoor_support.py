@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import subprocess
 import time
 from contextlib import asynccontextmanager
@@ -20,7 +19,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import COMPONENTS, free_port, stop, wait_http_ready
+from conftest import components_subset, free_port, stop, wait_http_ready
 
 JWT_SECRET = "front-door-test-secret-0123456789abcdef"
 ISSUER = "https://issuer.test"
@@ -40,11 +39,7 @@ def sha256(text: str) -> str:
 
 
 def utilities_only(tmp: Path) -> Path:
-    d = tmp / "components"
-    d.mkdir()
-    for name in ("utilities.wasm", "utilities.policy.toml"):
-        shutil.copy(COMPONENTS / "utilities" / name, d / name)
-    return d
+    return components_subset(tmp / "components", "utilities")
 
 
 def auth_config(port: int, audit: Path, extra: str = "") -> str:

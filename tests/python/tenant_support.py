@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from conftest import COMPONENTS
+from conftest import components_subset
 from frontdoor_support import ISSUER, JWT_SECRET, sha256
 
 TENANT_KEYS = {"alpha": "alpha-key-QWxwaGE", "beta": "beta-key-QmV0YQ", "gamma": "gamma-key-R2FtbWE"}
@@ -82,12 +81,7 @@ def stub_prometheus(name: str, token: str):
 
 
 def tenant_components(tmp: Path) -> Path:
-    d = tmp / "components"
-    d.mkdir()
-    for service in ("utilities", "prometheus"):
-        for suffix in (".wasm", ".policy.toml"):
-            shutil.copy(COMPONENTS / service / f"{service}{suffix}", d / f"{service}{suffix}")
-    return d
+    return components_subset(tmp / "components", "utilities", "prometheus")
 
 
 def tenants_config(audit: Path, a: StubPrometheus, b: StubPrometheus, extra: str = "") -> str:

@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from kubefix import call, deployment, ok, poll, runtime_env
-from helpers import json_of, stdio_client, text_of
+from helpers import stdio_client, text_of
 
 pytestmark = [
     pytest.mark.anyio,

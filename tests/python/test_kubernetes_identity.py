@@ -6,12 +6,11 @@ callers through the cache."""
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 
 import pytest
 
-from conftest import COMPONENTS
+from conftest import components_subset
 from frontdoor_support import client, serve, sha256
 from helpers import json_of, text_of
 from kubefix import ok
@@ -22,14 +21,6 @@ pytestmark = [
 ]
 
 KEYS = {"alice": "alice-" + uuid.uuid4().hex, "bob": "bob-" + uuid.uuid4().hex}
-
-
-def kubernetes_only(tmp) -> object:
-    d = tmp / "components"
-    d.mkdir()
-    for name in ("kubernetes.wasm", "kubernetes.policy.toml"):
-        shutil.copy(COMPONENTS / "kubernetes" / name, d / name)
-    return d
 
 
 def config(kubeconfig: str) -> str:
@@ -66,7 +57,7 @@ async def test_callers_act_as_themselves_in_the_cluster(kube, kube_cluster, name
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "mcp:auditors"}]}})
 
-    with serve(runtime_bin, kubernetes_only(tmp_path), config(kube_cluster["KUBECONFIG_ADMIN"]), tmp_path) as server:
+    with serve(runtime_bin, components_subset(tmp_path / "components", "kubernetes"), config(kube_cluster["KUBECONFIG_ADMIN"]), tmp_path) as server:
         async with client(server.base, {"X-API-Key": KEYS["alice"]}) as alice:
             pods = json_of(await alice.call_tool("kubernetes_list_resources", {"kind": "Pod", "namespace": ns}))
             assert pods["count"] == 0

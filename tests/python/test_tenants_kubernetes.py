@@ -11,7 +11,7 @@ import pytest
 
 from frontdoor_support import client, serve, sha256
 from helpers import json_of, text_of
-from test_kubernetes_identity import kubernetes_only
+from conftest import components_subset
 
 pytestmark = [
     pytest.mark.anyio,
@@ -47,7 +47,7 @@ impersonate_groups = ["tenant-guests"]
 async def test_read_only_tenant_cannot_write_while_another_can(kube_cluster, namespace, runtime_bin, tmp_path):
     ns = namespace
     cfg = config(kube_cluster["KUBECONFIG_ADMIN"], ns)
-    with serve(runtime_bin, kubernetes_only(tmp_path), cfg, tmp_path) as server:
+    with serve(runtime_bin, components_subset(tmp_path / "components", "kubernetes"), cfg, tmp_path) as server:
         async with client(server.base, {"X-API-Key": KEYS["viewers"]}) as viewers:
             listed = json_of(await viewers.call_tool("kubernetes_list_resources", {"kind": "ConfigMap", "namespace": ns}))
             assert "count" in listed
@@ -72,7 +72,7 @@ async def test_tenant_identity_is_impersonated(kube_cluster, namespace, runtime_
     """The guests tenant acts as its own user, which the cluster's RBAC grants nothing."""
     ns = namespace
     cfg = config(kube_cluster["KUBECONFIG_ADMIN"], ns)
-    with serve(runtime_bin, kubernetes_only(tmp_path), cfg, tmp_path) as server:
+    with serve(runtime_bin, components_subset(tmp_path / "components", "kubernetes"), cfg, tmp_path) as server:
         async with client(server.base, {"X-API-Key": KEYS["guests"]}) as guests:
             denied = await guests.call_tool("kubernetes_list_resources", {"kind": "ConfigMap", "namespace": ns})
             assert denied.is_error and "tenant-guest" in text_of(denied), text_of(denied)
