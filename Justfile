@@ -19,7 +19,10 @@ bench:
 
 fmt:
     cargo fmt --all
+    cd components && cargo fmt --all
 
 lint:
     cargo fmt --all --check
+    cd components && cargo fmt --all --check
     cargo clippy --all-targets --locked -- -D warnings
+    cd components && cargo clippy --all-targets --locked -- -D warnings

@@ -7,6 +7,7 @@ pub mod forward;
 mod identity;
 pub mod ops;
 pub mod policy;
+pub mod table;
 mod tenant;
 
 use crate::error::{Error, Result};
@@ -26,6 +27,8 @@ pub const ENV_KUBECONFIG: &str = "KUBECONFIG";
 /// The Go server's variable, accepted so its users can switch.
 pub const ENV_MCP_KUBECONFIG: &str = "MCP_KUBECONFIG";
 const DISCOVERY_TTL: Duration = Duration::from_secs(60);
+/// A kind missing from cached discovery triggers a fresh one at most this often.
+const REDISCOVER_AFTER: Duration = Duration::from_secs(2);
 
 /// `[kubernetes]` in the config file.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -150,12 +153,21 @@ impl KubeService {
         &self,
         context: Option<&str>,
     ) -> std::result::Result<Arc<Discovery>, ops::KubeFailure> {
+        self.discovery_within(context, DISCOVERY_TTL).await
+    }
+
+    /// Discovery no older than `max_age`.
+    async fn discovery_within(
+        &self,
+        context: Option<&str>,
+        max_age: Duration,
+    ) -> std::result::Result<Arc<Discovery>, ops::KubeFailure> {
         let name = context.filter(|c| !c.is_empty()).unwrap_or(&self.default_context);
         let cluster =
             self.clusters.get(name).ok_or_else(|| ops::KubeFailure::Invalid(format!("unknown context `{name}`")))?;
         let mut cached = cluster.discovery.lock().await;
         if let Some((at, d)) = cached.as_ref()
-            && at.elapsed() < DISCOVERY_TTL
+            && at.elapsed() < max_age
         {
             return Ok(d.clone());
         }
@@ -164,38 +176,45 @@ impl KubeService {
         Ok(d)
     }
 
-    /// Find the resource for `apiVersion` + `kind` (kind, plural or singular
-    /// name accepted, any case). Without `apiVersion`, the preferred version
-    /// of the first group serving that kind, core first.
+    /// The resource for `apiVersion` + `kind` (see `find_resource`); a kind
+    /// the cached discovery lacks is looked up again in a fresh one.
     pub(crate) async fn resolve(
         &self,
         context: Option<&str>,
         api_version: &str,
         kind: &str,
     ) -> std::result::Result<(ApiResource, ApiCapabilities), ops::KubeFailure> {
-        let discovery = self.discovery(context).await?;
-        let wanted = kind.trim().to_ascii_lowercase();
-        let matches = |ar: &ApiResource| ar.kind.to_ascii_lowercase() == wanted || ar.plural == wanted;
-        if api_version.trim().is_empty() {
-            let mut groups: Vec<_> = discovery.groups().collect();
-            groups.sort_by_key(|g| !g.name().is_empty());
-            for g in groups {
-                if let Some(found) = g.recommended_resources().into_iter().find(|(ar, _)| matches(ar)) {
-                    return Ok(found);
-                }
-            }
-            return Err(ops::KubeFailure::Unsupported(format!("the API server serves no kind `{kind}`")));
+        let found = find_resource(&*self.discovery(context).await?, api_version, kind);
+        match found {
+            // A kind created since (a new CRD): look again with fresher discovery.
+            None => find_resource(&*self.discovery_within(context, REDISCOVER_AFTER).await?, api_version, kind),
+            found => found,
         }
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-        for g in discovery.groups().filter(|g| g.name() == group) {
-            if let Some(found) = g.versioned_resources(version).into_iter().find(|(ar, _)| matches(ar)) {
-                return Ok(found);
-            }
-        }
-        Err(ops::KubeFailure::Unsupported(format!("the API server serves no kind `{kind}` in `{api_version}`")))
+        .ok_or_else(|| {
+            let within = if api_version.trim().is_empty() { String::new() } else { format!(" in `{api_version}`") };
+            ops::KubeFailure::Unsupported(format!("the API server serves no kind `{kind}`{within}"))
+        })
     }
 
     pub(crate) fn is_namespaced(caps: &ApiCapabilities) -> bool {
         caps.scope == Scope::Namespaced
     }
+}
+
+/// `apiVersion` + `kind` (kind, plural or singular name, any case) in
+/// `discovery`; without `apiVersion`, the preferred version of the first
+/// group serving that kind, core first.
+fn find_resource(discovery: &Discovery, api_version: &str, kind: &str) -> Option<(ApiResource, ApiCapabilities)> {
+    let wanted = kind.trim().to_ascii_lowercase();
+    let matches = |ar: &ApiResource| ar.kind.to_ascii_lowercase() == wanted || ar.plural == wanted;
+    if api_version.trim().is_empty() {
+        let mut groups: Vec<_> = discovery.groups().collect();
+        groups.sort_by_key(|g| !g.name().is_empty());
+        return groups.into_iter().find_map(|g| g.recommended_resources().into_iter().find(|(ar, _)| matches(ar)));
+    }
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    discovery
+        .groups()
+        .filter(|g| g.name() == group)
+        .find_map(|g| g.versioned_resources(version).into_iter().find(|(ar, _)| matches(ar)))
 }

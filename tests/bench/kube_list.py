@@ -1,7 +1,8 @@
 """Benchmark: list 200 pods through MCP `tools/call` (stdio and streamable
 HTTP, Python MCP client) against a direct GET of the same list from the same
 real kube-apiserver (Python http.client, keep-alive, JSON decoded), p50/p99
-and the ratio. Bounded in count and time; talks only to 127.0.0.1.
+and the ratio; also against a direct GET of the server-side table the
+default list asks for, which isolates the tools/call overhead. Bounded in count and time; talks only to 127.0.0.1.
 
 Run by `just bench` (scripts/bench.sh). Needs the control plane from
 tests/backends/kube-up.sh (started if absent) and built components."""
@@ -46,9 +47,10 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(s), s[min(len(s) - 1, round(0.99 * (len(s) - 1)))]
 
 
-def row(name: str, samples: list[float], base: float | None = None) -> float:
+def row(name: str, samples: list[float], base: float | None = None, table: float | None = None) -> float:
     p50, p99 = percentiles(samples)
     ratio = f"  ratio {p50 / base:.2f}x" if base else ""
+    ratio += f" (vs table GET {p50 / table:.2f}x)" if table else ""
     print(f"{name:<46} n={len(samples):<4} p50={p50 * 1000:7.2f} ms  p99={p99 * 1000:7.2f} ms{ratio}")
     return p50
 
@@ -108,12 +110,23 @@ async def main() -> None:
         body = resp.read()
         assert resp.status == 200 and len(json.loads(body)["items"]) == PODS
 
+    # What the default list_resources asks the API server for: its table
+    # rendering without objects. The ratio against it is our whole overhead.
+    table_headers = {**headers, "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"}
+
+    async def direct_table():
+        conn.request("GET", f"{path}&includeObject=None", headers=table_headers)
+        resp = conn.getresponse()
+        body = resp.read()
+        assert resp.status == 200 and len(json.loads(body)["rows"]) == PODS
+
     base = row("direct GET (http.client, JSON decoded)", await timed(direct))
+    table = row("direct GET as=Table (JSON decoded)", await timed(direct_table), base)
     conn.close()
 
     params = StdioServerParameters(command=str(RUNTIME), args=["serve", "--components", str(comps), "--admin-listen", "off"], env=env)
     async with Client(params) as client:
-        row("tools/call list_resources, stdio", await bench_mcp(client, "kubernetes_list_resources", args), base)
+        row("tools/call list_resources, stdio", await bench_mcp(client, "kubernetes_list_resources", args), base, table)
         row("tools/call list_resources full=true, stdio", await bench_mcp(client, "kubernetes_list_resources", full_args), base)
 
     port = free_port()
@@ -123,7 +136,7 @@ async def main() -> None:
         wait_http_ready(f"http://127.0.0.1:{port}/healthz", proc)
         # 200 full pods exceed the client's default 1 MiB SSE event limit.
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", max_sse_event_size=None)) as client:
-            row("tools/call list_resources, streamable HTTP", await bench_mcp(client, "kubernetes_list_resources", args), base)
+            row("tools/call list_resources, streamable HTTP", await bench_mcp(client, "kubernetes_list_resources", args), base, table)
             row("tools/call list_resources full=true, HTTP", await bench_mcp(client, "kubernetes_list_resources", full_args), base)
     finally:
         stop(proc)

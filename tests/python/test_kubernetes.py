@@ -64,9 +64,12 @@ async def test_create_list_get_describe(kube, namespace):
         # limit above the reference's cap of 80 is honoured (cap 500)
         big = await ok(client, "list_resources", {"kind": "ConfigMap", "namespace": ns, "limit": 200})
         assert {f"cm-{i}" for i in range(7)} <= {i["name"] for i in big["items"]} and big["continue"] is None
-        assert all(set(i) >= {"name", "age", "keys"} and "metadata" not in i for i in big["items"]), big["items"][0]
+        # summary rows are the server's table: kubectl's columns (NAME DATA AGE)
+        assert big["columns"] == ["name", "data", "age"], big["columns"]
+        assert all(set(i) == {"name", "data", "age"} for i in big["items"]), big["items"][0]
         summary = await ok(client, "list_resources_summary", {"kind": "cm", "namespace": ns, "labelSelector": "batch=a", "includeLabels": True, "limit": 2})
-        assert summary["count"] == 2 and summary["items"][0]["labels"] == {"batch": "a"} and summary["items"][0]["keys"] == 1
+        assert summary["count"] == 2 and summary["items"][0]["labels"] == {"batch": "a"} and summary["items"][0]["data"] == 1
+        assert summary["hasMore"] and summary["continue"] and "namespace" not in summary["items"][0]
         full = await ok(client, "list_resources_full", {"kind": "ConfigMap", "namespace": ns, "fieldSelector": "metadata.name=cm-3"})
         assert full["items"][0]["data"] == {"i": "3"}
 
@@ -76,7 +79,7 @@ async def test_create_list_get_describe(kube, namespace):
         s = await ok(client, "get_resource_summary", {"kind": "Deployment", "name": "web", "namespace": ns})
         assert s["status"]["desired"] == 1 and s["status"]["ready"] == 1
         pods = await ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=web"})
-        assert pods["items"][0]["phase"] == "Running" and pods["items"][0]["ready"] == "1/1"
+        assert pods["items"][0]["status"] == "Running" and pods["items"][0]["ready"] == "1/1"
 
         # jsonpath: braces, bare dotted path, [index]
         for path in ("{.spec.template.spec.containers[0].image}", "spec.template.spec.containers[0].image"):
@@ -120,7 +123,7 @@ async def test_scale_logs_events(kube, namespace):
         )
         pods = await poll(
             lambda: ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=api"}),
-            lambda r: r["count"] == 3 and all(p["phase"] == "Running" for p in r["items"]),
+            lambda r: r["count"] == 3 and all(p["status"] == "Running" for p in r["items"]),
         )
         pod = pods["items"][0]["name"]
         logs = await ok(client, "get_pod_logs", {"name": pod, "namespace": ns, "tailLines": 2})
@@ -149,7 +152,7 @@ async def test_scale_logs_events(kube, namespace):
         assert status["complete"] and not status["timedOut"], status
         await poll(
             lambda: ok(client, "list_resources_summary", {"kind": "Pod", "namespace": ns, "labelSelector": "app=api"}),
-            lambda r: r["count"] == 3 and all(p["phase"] == "Running" for p in r["items"]),
+            lambda r: r["count"] == 3 and all(p["status"] == "Running" for p in r["items"]),
         )
 
         # patch (merge, json, apply) and delete, then wait for deletion
@@ -311,7 +314,7 @@ async def test_drain_evicts_and_respects_disruption_budgets(kube, kube_cluster, 
         await ok(client, "create_resource", {"manifest": deployment("guarded", ns, replicas=2)})
         running = await poll(
             lambda: pods_of(client),
-            lambda r: r["count"] == 2 and all(p["phase"] == "Running" for p in r["items"]),
+            lambda r: r["count"] == 2 and all(p["status"] == "Running" for p in r["items"]),
         )
         original = {p["name"] for p in running["items"]}
         plan = await ok(client, "drain_node", {"name": node, "dryRun": True, "timeoutSeconds": 5})

@@ -245,8 +245,11 @@ fn mask_doc(doc: &str) -> String {
     comments + &masked.unwrap_or_else(|| "# a Secret whose values are masked\n".into())
 }
 
-/// Objects of a rendered manifest: `(kind, apiVersion, name, namespace)`.
-pub fn manifest_objects(manifest: &str) -> R<Vec<(String, String, String, Option<String>)>> {
+/// One object of a rendered manifest: `(kind, apiVersion, name, namespace)`.
+pub type ManifestObject = (String, String, String, Option<String>);
+
+/// Objects of a rendered manifest, in order.
+pub fn manifest_objects(manifest: &str) -> R<Vec<ManifestObject>> {
     let docs: Vec<Value> = serde_saphyr::from_multiple(manifest)
         .map_err(|e| ToolError::upstream(format!("release manifest is not valid YAML: {e}")))?;
     Ok(docs

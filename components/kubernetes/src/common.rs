@@ -123,7 +123,11 @@ pub fn json_arg(value: &Value, what: &str) -> R<Value> {
 /// LIST; list items carry no kind/apiVersion on the wire, so they get the
 /// list's (`PodList` -> `Pod`).
 pub fn list(target: &ResourceRef, o: &ListOptions) -> R<Value> {
-    let mut list = parse(&kube::list(target, o)?)?;
+    Ok(with_item_kinds(parse(&kube::list(target, o)?)?, target))
+}
+
+/// A list answer with kind and apiVersion on every item.
+pub fn with_item_kinds(mut list: Value, target: &ResourceRef) -> Value {
     let kind = list["kind"].as_str().and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty()).map(String::from);
     let kind = match kind {
         Some(k) => Some(k),
@@ -134,14 +138,12 @@ pub fn list(target: &ResourceRef, o: &ListOptions) -> R<Value> {
     };
     let api_version = list["apiVersion"].clone();
     if let (Some(kind), Some(items)) = (kind, list["items"].as_array_mut()) {
-        for i in items.iter_mut().filter(|i| i.is_object()) {
-            i.as_object_mut().map(|o| {
-                o.entry("kind").or_insert_with(|| json!(kind));
-                o.entry("apiVersion").or_insert_with(|| api_version.clone());
-            });
+        for o in items.iter_mut().filter_map(Value::as_object_mut) {
+            o.entry("kind").or_insert_with(|| json!(kind));
+            o.entry("apiVersion").or_insert_with(|| api_version.clone());
         }
     }
-    Ok(list)
+    list
 }
 
 pub fn get(target: &ResourceRef) -> R<Value> {
@@ -168,7 +170,10 @@ pub struct ApiType {
     pub verbs: Vec<String>,
 }
 
-pub fn discovery() -> R<Vec<(String, Vec<String>, String, Vec<ApiType>)>> {
+/// One API group: `(name, versions, preferred version, resource types)`.
+pub type ApiGroup = (String, Vec<String>, String, Vec<ApiType>);
+
+pub fn discovery() -> R<Vec<ApiGroup>> {
     let d = parse(&kube::discovery()?)?;
     let mut out = Vec::new();
     for g in d["groups"].as_array().into_iter().flatten() {

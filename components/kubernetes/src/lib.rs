@@ -11,6 +11,7 @@ mod jsonpath;
 mod read;
 mod rollout;
 mod summary;
+mod table;
 mod workload;
 mod write;
 
@@ -22,8 +23,8 @@ impl Service for Kubernetes {
     fn tools() -> Vec<Tool> {
         vec![
             // Reads.
-            Tool::new("list_resources", "List objects of one kind (label/field selectors, paging with continueToken; limit default 30, max 500) as compact summary rows; `full: true` for complete objects, jsonpath/jsonpaths to project columns, `output: yaml` for YAML. Returns items, `continue` and `remainingItemCount`.", read::list_resources).read_only(),
-            Tool::new("list_resources_summary", "Page through objects of one kind as compact summaries (name, namespace, kind-specific status, age, labels with includeLabels).", read::list_resources_summary).read_only(),
+            Tool::new("list_resources", "List objects of one kind (label/field selectors, paging with continueToken; limit default 30, max 500) as compact summary rows (the columns kubectl prints, rendered by the API server; custom resources get their printer columns); `full: true` for complete objects, jsonpath/jsonpaths to project columns, `output: yaml` for YAML. Returns items, `continue` and `remainingItemCount`.", read::list_resources).read_only(),
+            Tool::new("list_resources_summary", "Page through objects of one kind as compact summary rows: the columns kubectl prints (name, status, age, ...; custom resources: their printer columns), namespace when listing all namespaces, labels with includeLabels.", read::list_resources_summary).read_only(),
             Tool::new("list_resources_full", "List complete objects in small pages (limit default 10, max 100) for deep inspection.", read::list_resources_full).read_only(),
             Tool::new("get_resource", "Fetch one object as JSON; optional jsonpath (`{.status.phase}` or `status.phase`, `[0]`, `[*]`) projects a field.", read::get_resource).read_only(),
             Tool::new("get_resource_summary", "Fetch one object as a compact summary: status, age, labels, conditions.", read::get_resource_summary).read_only(),

@@ -4,6 +4,8 @@ use crate::common::*;
 use crate::events::object_events;
 use crate::jsonpath;
 use crate::summary::{conditions, summarize};
+use crate::table;
+use k8s_mcp_sdk::kube::{self, ListOptions, ResourceRef};
 use k8s_mcp_sdk::prelude::*;
 
 #[derive(Deserialize, JsonSchema)]
@@ -50,12 +52,18 @@ pub struct ListArgs {
     pub context: Option<String>,
 }
 
-fn list_page(a: &ListArgs, default: u32, cap: u32) -> R<(Value, Vec<Value>)> {
+/// Target and options of the page `a` asks for.
+fn page_request(a: &ListArgs, default: u32, cap: u32) -> R<(ResourceRef, ListOptions)> {
     use_context(&a.context)?;
     let limit = limit(a.limit, default, cap, "limit")?;
     let target = rref(&a.kind, &a.api_version, &a.namespace, None)?;
     let all = opt(&a.namespace).is_none();
-    let list = list(&target, &list_opts(&a.label_selector, &a.field_selector, Some(limit), &a.continue_token, all))?;
+    Ok((target, list_opts(&a.label_selector, &a.field_selector, Some(limit), &a.continue_token, all)))
+}
+
+fn list_page(a: &ListArgs, default: u32, cap: u32) -> R<(Value, Vec<Value>)> {
+    let (target, o) = page_request(a, default, cap)?;
+    let list = list(&target, &o)?;
     let items = items(&list);
     Ok((list, items))
 }
@@ -114,16 +122,28 @@ fn summary_row(item: &Value, labels: bool, one_namespace: bool) -> Value {
     row
 }
 
+/// Summary rows are the API server's table (the columns kubectl prints,
+/// rendered server-side, so only kilobytes cross); a server without tables
+/// answers with the plain list, summarized here.
 pub fn list_resources_summary(a: ListArgs, _: &Context) -> R<Output> {
-    let (list, items) = list_page(&a, 30, 500)?;
+    let (target, o) = page_request(&a, 30, 500)?;
     let labels = a.include_labels.unwrap_or(false);
     let namespace = opt(&a.namespace);
-    let rows: Vec<Value> = items.iter().map(|i| summary_row(i, labels, namespace.is_some())).collect();
-    let mut out = json!({"kind": a.kind, "count": rows.len(), "items": rows});
-    if let Some(ns) = namespace {
+    let answer = parse(&kube::list_table(&target, &o, labels || namespace.is_none())?)?;
+    let mut out = with_page(json!({"kind": a.kind}), &answer);
+    if let Some(ns) = &namespace {
         out["namespace"] = json!(ns);
     }
-    let out = with_page(out, &list);
+    let rows = if answer["kind"] == "Table" {
+        table::rows(&answer, labels, namespace.is_some())
+    } else {
+        let list = with_item_kinds(answer, &target);
+        json!({"items": items(&list).iter().map(|i| summary_row(i, labels, namespace.is_some())).collect::<Vec<_>>()})
+    };
+    out["count"] = json!(rows["items"].as_array().map_or(0, Vec::len));
+    if let (Some(out), Value::Object(rows)) = (out.as_object_mut(), rows) {
+        out.extend(rows);
+    }
     match opt(&a.output) {
         None => Output::json_compact(&out),
         Some(_) => render(&out, &a.output),

@@ -48,12 +48,8 @@ fn owned(obj: &Value, kind: &str, namespace: &str) -> R<Vec<Value>> {
         .unwrap_or_default()
         .join(",");
     let uid = str_at(obj, "/metadata/uid");
-    let target = ResourceRef {
-        api_version: "apps/v1".into(),
-        kind: kind.into(),
-        namespace: Some(namespace.into()),
-        name: None,
-    };
+    let target =
+        ResourceRef { api_version: "apps/v1".into(), kind: kind.into(), namespace: Some(namespace.into()), name: None };
     let list = list(&target, &list_opts(&Some(selector), &None, None, &None, false))?;
     Ok(items(&list)
         .into_iter()
@@ -117,8 +113,11 @@ pub fn rollout_undo(a: UndoArgs, _: &Context) -> R<Output> {
     };
     let obj = get(&target)?;
     let namespace = str_at(&obj, "/metadata/namespace").to_string();
-    let mut revisions =
-        if kind == "Deployment" { deployment_revisions(&obj, &namespace)? } else { controller_revisions(&obj, &namespace)? };
+    let mut revisions = if kind == "Deployment" {
+        deployment_revisions(&obj, &namespace)?
+    } else {
+        controller_revisions(&obj, &namespace)?
+    };
     revisions.sort_by_key(|r| r.number);
     let current = match kind {
         "Deployment" => obj

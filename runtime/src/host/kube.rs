@@ -4,6 +4,7 @@
 use crate::host::HostState;
 use crate::kube::KubeService;
 use crate::kube::ops::{self, KubeFailure};
+use crate::kube::table;
 use crate::sandbox::bindings::kube::{
     AccessDecision, AccessReview, ApplyOptions, DeleteOptions, ExecOptions, ExecResult, Host, KubeError, ListOptions,
     LogOptions, MetricsKind, PatchKind, PortForwardOptions, PortForwardSession, ResourceRef,
@@ -89,6 +90,9 @@ impl Host for HostState {
     }
     async fn list(&mut self, target: ResourceRef, options: ListOptions) -> R<String> {
         call!(self, |svc, ctx| ops::list(svc, ctx, &target, &options))
+    }
+    async fn list_table(&mut self, target: ResourceRef, options: ListOptions, row_metadata: bool) -> R<String> {
+        call!(self, |svc, ctx| table::list_table(svc, ctx, &target, &options, row_metadata))
     }
     async fn get(&mut self, target: ResourceRef) -> R<String> {
         call!(self, |svc, ctx| ops::get(svc, ctx, &target))

@@ -101,6 +101,18 @@ fn name_of(target: &ResourceRef) -> R<&str> {
 /// mask Secrets, then written out (no typed round trip: lists are the
 /// largest answers tools handle).
 pub async fn list(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, o: &ListOptions) -> R<String> {
+    let req = list_request(svc, ctx, target, o).await?;
+    let v = parse_answer(&svc.client(ctx)?.request_text(req).await?)?;
+    Ok(shape_list(svc, v))
+}
+
+/// The LIST request for `target`, after the policy checks.
+pub(super) async fn list_request(
+    svc: &KubeService,
+    ctx: Option<&str>,
+    target: &ResourceRef,
+    o: &ListOptions,
+) -> R<http::Request<Vec<u8>>> {
     let (api, ar) = api_for(svc, ctx, target, o.all_namespaces).await?;
     let lp = ListParams {
         label_selector: o.label_selector.clone(),
@@ -110,16 +122,24 @@ pub async fn list(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, o:
         ..Default::default()
     };
     let path = <DynamicObject as kube::Resource>::url_path(&ar, api.namespace());
-    let req = kube::core::Request::new(path).list(&lp).map_err(|e| KubeFailure::Invalid(e.to_string()))?;
-    let text = svc.client(ctx)?.request_text(req).await?;
-    let mut v: Value =
-        serde_json::from_str(&text).map_err(|e| KubeFailure::Other(format!("API server answered non-JSON: {e}")))?;
+    kube::core::Request::new(path).list(&lp).map_err(|e| KubeFailure::Invalid(e.to_string()))
+}
+
+/// A raw answer as JSON; a `Status` answer becomes the error it reports.
+pub(super) fn parse_answer(text: &str) -> R<Value> {
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| KubeFailure::Other(format!("API server answered non-JSON: {e}")))?;
     if v.get("kind").and_then(Value::as_str) == Some("Status") {
         return Err(KubeFailure::Other(v.get("message").and_then(Value::as_str).unwrap_or("list failed").into()));
     }
+    Ok(v)
+}
+
+/// A list as JSON text with `managedFields` stripped and Secrets masked.
+pub(super) fn shape_list(svc: &KubeService, mut v: Value) -> String {
     strip_managed_fields(&mut v);
     svc.policy.redact(&mut v);
-    Ok(v.to_string())
+    v.to_string()
 }
 
 pub async fn get(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef) -> R<String> {

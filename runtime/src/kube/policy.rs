@@ -109,8 +109,14 @@ impl KubePolicy {
 
     /// Mask Secret values, and values that look like credentials elsewhere
     /// (container `env` entries, ConfigMap keys), in an object or a list.
+    /// Whether outputs are masked: unless Secrets are allowed outright
+    /// (denying them is stricter than masking, not looser).
+    pub fn masks(&self) -> bool {
+        self.doc.secrets != SecretMode::Allow
+    }
+
     pub fn redact(&self, value: &mut Value) {
-        if self.doc.secrets != SecretMode::Redact {
+        if !self.masks() {
             return;
         }
         let list_kind =
@@ -125,6 +131,34 @@ impl KubePolicy {
         redact_secret(value, false);
         let kind = value.get("kind").and_then(Value::as_str).map(String::from);
         redact_credentials(value, kind.as_deref());
+    }
+
+    /// A server-rendered table: cells of credential-like columns (a CRD's
+    /// printer column over a password, say) are masked.
+    pub fn redact_table(&self, table: &mut Value) {
+        if !self.masks() {
+            return;
+        }
+        let Some(columns) = table.get("columnDefinitions").and_then(Value::as_array) else { return };
+        let masked: Vec<usize> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.get("name").and_then(Value::as_str).is_some_and(looks_like_credential))
+            .map(|(i, _)| i)
+            .collect();
+        if masked.is_empty() {
+            return;
+        }
+        let rows = table.get_mut("rows").and_then(Value::as_array_mut).into_iter().flatten();
+        for cells in rows.filter_map(|r| r.get_mut("cells").and_then(Value::as_array_mut)) {
+            for &i in &masked {
+                if let Some(cell) =
+                    cells.get_mut(i).filter(|c| c.as_str().is_none_or(|s| !s.is_empty() && s != "<none>"))
+                {
+                    *cell = Value::String(REDACTED.into());
+                }
+            }
+        }
     }
 }
 
@@ -294,5 +328,21 @@ mod tests {
         let deny = policy(KubePolicyDocument { secrets: SecretMode::Deny, ..Default::default() });
         assert!(deny.check_kind("Secret").is_err());
         assert!(deny.check_kind("ConfigMap").is_ok());
+        let mut cm = json!({"kind": "ConfigMap", "data": {"db_password": "hunter2"}});
+        deny.redact(&mut cm);
+        assert_eq!(cm["data"]["db_password"], REDACTED, "denying Secrets still masks credentials");
+    }
+
+    #[test]
+    fn table_cells_of_credential_like_columns_are_masked() {
+        let table = json!({"kind": "Table", "columnDefinitions": [{"name": "Name"}, {"name": "Admin Password"}, {"name": "Age"}],
+            "rows": [{"cells": ["a", "hunter2", "5m"]}, {"cells": ["b", "<none>", "6m"]}]});
+        let mut masked = table.clone();
+        policy(KubePolicyDocument::default()).redact_table(&mut masked);
+        assert_eq!(masked["rows"][0]["cells"], json!(["a", REDACTED, "5m"]));
+        assert_eq!(masked["rows"][1]["cells"], json!(["b", "<none>", "6m"]));
+        let mut open = table.clone();
+        policy(KubePolicyDocument { secrets: SecretMode::Allow, ..Default::default() }).redact_table(&mut open);
+        assert_eq!(open, table);
     }
 }
