@@ -35,7 +35,11 @@ fn parse_args<A: DeserializeOwned>(raw: &str) -> Result<A, ToolError> {
         let msg = inner.to_string();
         // serde_json appends " at line 1 column N", meaningless for a tool call.
         let msg = msg.split(" at line ").next().unwrap_or(&msg);
-        if path.is_empty() || path == "." { ToolError::invalid(msg) } else { ToolError::invalid(format!("`{path}`: {msg}")) }
+        if path.is_empty() || path == "." {
+            ToolError::invalid(msg)
+        } else {
+            ToolError::invalid(format!("`{path}`: {msg}"))
+        }
     })
 }
 
