@@ -239,3 +239,6 @@ from kubefix import kube, kube_cluster, namespace  # noqa: E402,F401
 # Fixture of the tests against a real Elasticsearch (tests/python/esfix.py).
 from esfix import elasticsearch  # noqa: E402,F401
 
+
+# Fixtures of the tests against a backend's stub (tests/python/stubfix.py).
+from stubfix import stub, stub_service  # noqa: E402,F401

@@ -7,17 +7,17 @@ changes of one test never leak into another."""
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 import time
 
 import pytest
 
-from conftest import ROOT, free_port, stub_server
+import stubfix
+from conftest import free_port
 from grafana_reads import READS
 from helpers import json_of, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
+SERVICE = "grafana"
 
 TOKEN = "stub-grafana-token"
 PASSWORD = "stub-admin-password"
@@ -57,70 +57,15 @@ REQUIRED = {
 }
 
 
-@pytest.fixture(scope="session")
-def grafana_components(tmp_path_factory):
-    """A components directory holding only the grafana component (fast start-up)."""
-    src = ROOT / "components" / "grafana"
-    assert (src / "grafana.wasm").exists(), "run scripts/build-components.sh"
-    d = tmp_path_factory.mktemp("grafana-components")
-    shutil.copy(src / "grafana.wasm", d / "grafana.wasm")
-    shutil.copy(src / "grafana.policy.toml", d / "grafana.policy.toml")
-    return d
-
-
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("grafana-cache")
-
-
-def base_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_GRAFANA")}
-    env.update(extra)
-    return env
-
-
 @pytest.fixture
-def stub():
-    with stub_server("grafana") as url:
-        yield url
-
-
-@pytest.fixture
-def gf(runtime_bin, grafana_components, cache_dir, stub):
+def gf(stub_service, stub):
     """Open an MCP client whose grafana component points at this test's stub
     (bearer token unless other variables are given)."""
-
-    def open_client(**env):
-        env = env or {"MCP_GRAFANA_URL": stub, "MCP_GRAFANA_API_KEY": TOKEN}
-        return stdio_client(runtime_bin, grafana_components, "--cache-dir", str(cache_dir), env=base_env(**env))
-
-    return open_client
+    return stub_service.opener(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN)
 
 
-class Recorder:
-    """Calls tools and keeps every result's text, to check no credential leaks."""
-
-    def __init__(self, client):
-        self.client = client
-        self.texts: list[str] = []
-
-    async def call(self, name: str, args: dict | None = None):
-        result = await self.client.call_tool(f"grafana_{name}", args or {})
-        self.texts.append(text_of(result))
-        return result
-
-    async def ok(self, name: str, args: dict | None = None) -> dict:
-        return json_of(await self.call(name, args))
-
-    async def error(self, name: str, args: dict | None = None) -> str:
-        result = await self.call(name, args)
-        assert result.is_error, f"{name} should fail: {text_of(result)[:500]}"
-        return text_of(result)
-
-    def assert_no_secrets(self, *secrets: str):
-        for text in self.texts:
-            for secret in secrets:
-                assert secret not in text, f"credential leaked: {text[:300]}"
+class Recorder(stubfix.Recorder):
+    service = SERVICE
 
 
 async def test_lists_every_reference_tool_with_annotations_and_parameters(gf):
@@ -141,9 +86,9 @@ async def test_lists_every_reference_tool_with_annotations_and_parameters(gf):
     assert {"limit", "offset"} <= set(tools["grafana_dashboards_summary"].input_schema["properties"])
 
 
-async def test_read_only_mode_hides_and_refuses_writes(runtime_bin, grafana_components, stub):
-    env = base_env(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN)
-    async with stdio_client(runtime_bin, grafana_components, "--read-only", env=env) as client:
+async def test_read_only_mode_hides_and_refuses_writes(runtime_bin, stub_service, stub):
+    env = stub_service.env(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN)
+    async with stdio_client(runtime_bin, stub_service.components, "--read-only", env=env) as client:
         names = {t.name.removeprefix("grafana_") for t in (await client.list_tools()).tools}
         assert names == (REFERENCE_TOOLS | EXTRA_TOOLS) - WRITE_TOOLS
         refused = await client.call_tool("grafana_delete_dashboard", {"uid": "node-exporter"})
@@ -380,7 +325,7 @@ async def test_basic_auth_and_org_header(gf, stub):
         rec.assert_no_secrets(PASSWORD)
 
 
-async def test_config_file_settings_and_secrets(runtime_bin, grafana_components, stub, tmp_path):
+async def test_config_file_settings_and_secrets(runtime_bin, stub_service, stub, tmp_path):
     """The config-file route: settings.url and a secret taken from the environment."""
     cfg = tmp_path / "grafana.toml"
     cfg.write_text(
@@ -388,8 +333,8 @@ async def test_config_file_settings_and_secrets(runtime_bin, grafana_components,
         f'settings = {{ url = "{stub}", org_id = "2" }}\n'
         'secrets = { bearer_token = "env:GRAFANA_TEST_TOKEN" }\n'
     )
-    env = base_env(GRAFANA_TEST_TOKEN=TOKEN)
-    async with stdio_client(runtime_bin, grafana_components, "--config", str(cfg), env=env) as client:
+    env = stub_service.env(GRAFANA_TEST_TOKEN=TOKEN)
+    async with stdio_client(runtime_bin, stub_service.components, "--config", str(cfg), env=env) as client:
         rec = Recorder(client)
         user = await rec.ok("current_user", {})
         assert user["login"] == "sa-mcp" and user["orgId"] == 2
@@ -411,17 +356,18 @@ async def test_bad_credentials_are_a_clear_401(gf, stub):
         rec.assert_no_secrets("not-the-password")
 
 
-async def test_unconfigured_and_unreachable_backend(runtime_bin, grafana_components, cache_dir):
-    async with stdio_client(runtime_bin, grafana_components, env=base_env()) as client:
+async def test_unconfigured_and_unreachable_backend(runtime_bin, stub_service):
+    components = stub_service.components
+    async with stdio_client(runtime_bin, components, env=stub_service.env()) as client:
         r = await client.call_tool("grafana_dashboards", {})
     assert r.is_error and "grafana is not configured" in text_of(r) and "MCP_GRAFANA_URL" in text_of(r)
-    disabled = base_env(MCP_GRAFANA_URL="http://127.0.0.1:9", MCP_GRAFANA_ENABLED="false")
-    async with stdio_client(runtime_bin, grafana_components, env=disabled) as client:
+    disabled = stub_service.env(MCP_GRAFANA_URL="http://127.0.0.1:9", MCP_GRAFANA_ENABLED="false")
+    async with stdio_client(runtime_bin, components, env=disabled) as client:
         r = await client.call_tool("grafana_dashboards", {})
     assert r.is_error and "grafana is disabled" in text_of(r)
     port = free_port()  # nothing listens here
-    env = base_env(MCP_GRAFANA_URL=f"http://127.0.0.1:{port}", MCP_GRAFANA_API_KEY=TOKEN)
-    async with stdio_client(runtime_bin, grafana_components, env=env) as client:
+    env = stub_service.env(MCP_GRAFANA_URL=f"http://127.0.0.1:{port}", MCP_GRAFANA_API_KEY=TOKEN)
+    async with stdio_client(runtime_bin, components, env=env) as client:
         started = time.monotonic()
         r = await client.call_tool("grafana_test_connection", {})
         assert time.monotonic() - started < 30

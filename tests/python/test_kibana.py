@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 
 import pytest
 
-from conftest import ROOT, free_port, stub_server
-from helpers import json_of, stdio_client, text_of
+import stubfix
+from conftest import free_port
+from helpers import stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
+SERVICE = "kibana"
 
 API_KEY = "c3R1Yi1raWJhbmEta2V5OnN0dWItc2VjcmV0"  # what the stub accepts
 USERNAME, PASSWORD = "elastic", "stub-kibana-password"
@@ -54,66 +55,15 @@ REQUIRED = {
 }
 
 
-@pytest.fixture(scope="session")
-def kibana_components(tmp_path_factory):
-    """A components directory holding only the kibana component (fast start-up)."""
-    src = ROOT / "components" / "kibana"
-    assert (src / "kibana.wasm").exists(), "run scripts/build-components.sh"
-    d = tmp_path_factory.mktemp("kibana-components")
-    shutil.copy(src / "kibana.wasm", d / "kibana.wasm")
-    shutil.copy(src / "kibana.policy.toml", d / "kibana.policy.toml")
-    return d
-
-
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("kibana-cache")
-
-
 @pytest.fixture
-def stub():
-    with stub_server("kibana") as url:
-        yield url
-
-
-@pytest.fixture
-def kb(runtime_bin, kibana_components, cache_dir, stub):
+def kb(stub_service, stub):
     """Open an MCP client whose kibana component points at this test's stub
     (API key unless other variables are given)."""
-
-    def open_client(**env):
-        env = env or {"MCP_KIBANA_URL": stub, "MCP_KIBANA_API_KEY": API_KEY}
-        full = {k: v for k, v in os.environ.items() if not k.startswith("MCP_KIBANA")}
-        full.update(env)
-        return stdio_client(runtime_bin, kibana_components, "--cache-dir", str(cache_dir), env=full)
-
-    return open_client
+    return stub_service.opener(MCP_KIBANA_URL=stub, MCP_KIBANA_API_KEY=API_KEY)
 
 
-class Recorder:
-    """Calls tools and keeps every result's text, to check no credential leaks."""
-
-    def __init__(self, client):
-        self.client = client
-        self.texts: list[str] = []
-
-    async def call(self, name: str, args: dict | None = None):
-        result = await self.client.call_tool(f"kibana_{name}", args or {})
-        self.texts.append(text_of(result))
-        return result
-
-    async def ok(self, name: str, args: dict | None = None) -> dict:
-        return json_of(await self.call(name, args))
-
-    async def error(self, name: str, args: dict | None = None) -> str:
-        result = await self.call(name, args)
-        assert result.is_error, f"{name} should fail: {text_of(result)[:500]}"
-        return text_of(result)
-
-    def assert_no_secrets(self, *secrets: str):
-        for text in self.texts:
-            for secret in secrets:
-                assert secret not in text, f"credential leaked: {text[:300]}"
+class Recorder(stubfix.Recorder):
+    service = SERVICE
 
 
 def ids(listing: dict, key: str = "saved_objects") -> list[str]:
@@ -533,7 +483,7 @@ async def test_backend_down_and_not_configured(kb):
         assert "not configured" in message and "MCP_KIBANA_URL" in message
 
 
-async def test_config_file_settings_and_secrets(runtime_bin, kibana_components, stub, tmp_path):
+async def test_config_file_settings_and_secrets(runtime_bin, stub_service, stub, tmp_path):
     """The config-file route: settings.url and .space, the API key from the environment."""
     cfg = tmp_path / "kibana.toml"
     cfg.write_text(
@@ -541,9 +491,8 @@ async def test_config_file_settings_and_secrets(runtime_bin, kibana_components, 
         f'settings = {{ url = "{stub}", space = "ops" }}\n'
         'secrets = { api_key = "env:KIBANA_TEST_API_KEY" }\n'
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_KIBANA")}
-    env["KIBANA_TEST_API_KEY"] = API_KEY
-    async with stdio_client(runtime_bin, kibana_components, "--config", str(cfg), env=env) as client:
+    env = stub_service.env(KIBANA_TEST_API_KEY=API_KEY)
+    async with stdio_client(runtime_bin, stub_service.components, "--config", str(cfg), env=env) as client:
         rec = Recorder(client)
         assert ids(await rec.ok("get_dashboards")) == ["ops-dash"]
     rec.assert_no_secrets(API_KEY)

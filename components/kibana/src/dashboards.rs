@@ -1,14 +1,12 @@
 //! Dashboards: saved objects of type `dashboard` (Kibana docs: saved
 //! objects API), with panel parsing for the detailed view.
 
-use crate::client::{kibana, opt, paging, required};
-use crate::saved_objects::{
-    Find, TypeListArgs, clone_object, create_object, delete_object, find, get_object, list_type, listing,
-    update_object, version_arg, written,
-};
+use crate::client::{kibana, opt, required};
+use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
+use crate::saved_objects::{create_object, get_object, written};
 use k8s_mcp_sdk::prelude::*;
 
-const SEARCH_SOURCE: &str = r#"{"query":{"query":"","language":"kuery"},"filter":[]}"#;
+const DASHBOARD: ObjectType = ObjectType { kind: "dashboard", id_arg: "dashboard_id" };
 
 #[derive(Deserialize, JsonSchema)]
 pub struct IdArgs {
@@ -19,13 +17,8 @@ pub struct IdArgs {
     space: Option<String>,
 }
 
-pub fn get_dashboards(a: TypeListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    list_type("dashboard", a, ctx)
-}
-
 pub fn get_dashboard(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    Output::json(&get_object(&k, "dashboard", required("dashboard_id", &a.dashboard_id)?)?)
+    DASHBOARD.get(&a.dashboard_id, a.space.as_deref(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -46,12 +39,7 @@ pub struct PagedArgs {
 
 pub fn dashboards_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
-    let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: vec!["dashboard".into()], search: opt(&a.search), page, per_page, ..Find::default() };
-    let resp = find(&k, &f)?;
-    let mut out = listing(&k, &resp, false, a.include_description.unwrap_or(false));
-    let total = resp["total"].as_u64().unwrap_or(0);
-    out["has_more"] = json!(u64::from(page) * u64::from(per_page) < total);
+    let (_, out) = DASHBOARD.page(&k, &a.search, a.page, a.per_page, a.include_description.unwrap_or(false))?;
     Output::json(&out)
 }
 
@@ -115,7 +103,7 @@ pub fn get_dashboard_detail_advanced(a: DetailArgs, ctx: &Context) -> Result<Out
     if !matches!(format.as_str(), "structured" | "summary" | "raw") {
         return Err(ToolError::invalid(format!("`output_format` must be structured, summary or raw, got `{format}`")));
     }
-    let o = get_object(&k, "dashboard", required("dashboard_id", &a.dashboard_id)?)?;
+    let o = get_object(&k, DASHBOARD.kind, required(DASHBOARD.id_arg, &a.dashboard_id)?)?;
     if format == "raw" {
         return Output::json(&o);
     }
@@ -182,7 +170,7 @@ pub fn create_dashboard(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
         "panelsJSON": "[]",
         "optionsJSON": r#"{"useMargins":true,"syncColors":false,"hidePanelTitles":false}"#,
         "timeRestore": restore,
-        "kibanaSavedObjectMeta": { "searchSourceJSON": SEARCH_SOURCE },
+        "kibanaSavedObjectMeta": { "searchSourceJSON": EMPTY_SEARCH_SOURCE },
     });
     if restore {
         attributes["timeFrom"] = json!(opt(&a.time_from).unwrap_or_else(|| "now-15m".into()));
@@ -191,7 +179,7 @@ pub fn create_dashboard(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
             attributes["refreshInterval"] = r;
         }
     }
-    let created = create_object(&k, "dashboard", None, &json!({ "attributes": attributes, "references": [] }))?;
+    let created = create_object(&k, DASHBOARD.kind, None, &json!({ "attributes": attributes, "references": [] }))?;
     Output::json(&written(&created, &k))
 }
 
@@ -217,7 +205,7 @@ pub struct UpdateArgs {
 
 pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
-    let id = required("dashboard_id", &a.dashboard_id)?;
+    let id = required(DASHBOARD.id_arg, &a.dashboard_id)?;
     let mut attributes = serde_json::Map::new();
     if let Some(t) = opt(&a.title) {
         attributes.insert("title".into(), json!(t));
@@ -240,16 +228,11 @@ pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
     if attributes.is_empty() {
         return Err(ToolError::invalid("nothing to update: give title, description, panelsJSON, timeFrom or timeTo"));
     }
-    let mut body = json!({ "attributes": attributes });
-    if let Some(v) = version_arg(&a.version)? {
-        body["version"] = json!(v);
-    }
-    Output::json(&written(&update_object(&k, "dashboard", id, &body)?, &k))
+    DASHBOARD.update(&k, id, attributes, &a.version)
 }
 
 pub fn delete_dashboard(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    Output::json(&delete_object(&k, "dashboard", required("dashboard_id", &a.dashboard_id)?, false)?)
+    DASHBOARD.delete(&a.dashboard_id, a.space.as_deref(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -265,12 +248,5 @@ pub struct CloneArgs {
 }
 
 pub fn clone_dashboard(a: CloneArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    let out = clone_object(
-        &k,
-        "dashboard",
-        required("dashboard_id", &a.dashboard_id)?,
-        required("new_title", &a.new_title)?,
-    )?;
-    Output::json(&out)
+    DASHBOARD.copy(&a.dashboard_id, &a.new_title, a.space.as_deref(), ctx)
 }

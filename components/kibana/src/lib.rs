@@ -27,6 +27,7 @@ mod dashboards;
 mod data_views;
 mod index_patterns;
 mod logs;
+mod object_type;
 mod rules;
 mod saved_objects;
 mod spaces;
@@ -147,7 +148,7 @@ impl Service for Kibana {
             Tool::new(
                 "get_dashboards",
                 "List dashboards (compact, paged; `raw` for full objects).",
-                dashboards::get_dashboards,
+                list_of("dashboard"),
             )
             .read_only(),
             Tool::new("get_dashboard", "One dashboard saved object.", dashboards::get_dashboard).read_only(),
@@ -184,7 +185,7 @@ impl Service for Kibana {
             Tool::new(
                 "get_visualizations",
                 "List visualizations (compact, paged; `raw` for full objects).",
-                visualizations::get_visualizations,
+                list_of("visualization"),
             )
             .read_only(),
             Tool::new("get_visualization", "One visualization saved object.", visualizations::get_visualization)

@@ -1,14 +1,12 @@
 //! Visualizations: saved objects of type `visualization` (Kibana docs:
 //! saved objects API). `visState` is stored as a JSON string.
 
-use crate::client::{kibana, object_arg, opt, paging, required};
-use crate::saved_objects::{
-    Find, TypeListArgs, clone_object, create_object, delete_object, find, get_object, list_type, listing,
-    update_object, version_arg, written,
-};
+use crate::client::{kibana, object_arg, opt, required};
+use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
+use crate::saved_objects::{create_object, get_object, title_of, written};
 use k8s_mcp_sdk::prelude::*;
 
-const SEARCH_SOURCE: &str = r#"{"query":{"query":"","language":"kuery"},"filter":[]}"#;
+const VISUALIZATION: ObjectType = ObjectType { kind: "visualization", id_arg: "visualization_id" };
 
 #[derive(Deserialize, JsonSchema)]
 pub struct IdArgs {
@@ -19,13 +17,8 @@ pub struct IdArgs {
     space: Option<String>,
 }
 
-pub fn get_visualizations(a: TypeListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    list_type("visualization", a, ctx)
-}
-
 pub fn get_visualization(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    Output::json(&get_object(&k, "visualization", required("visualization_id", &a.visualization_id)?)?)
+    VISUALIZATION.get(&a.visualization_id, a.space.as_deref(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -55,9 +48,7 @@ fn vis_type(o: &Value) -> Option<String> {
 
 pub fn visualizations_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
-    let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: vec!["visualization".into()], search: opt(&a.search), page, per_page, ..Find::default() };
-    let resp = find(&k, &f)?;
+    let (resp, mut out) = VISUALIZATION.page(&k, &a.search, a.page, a.per_page, false)?;
     let objects = resp["saved_objects"].as_array().cloned().unwrap_or_default();
     let wanted = opt(&a.vis_type);
     let rows: Vec<Value> = objects
@@ -69,9 +60,6 @@ pub fn visualizations_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, T
             r
         })
         .collect();
-    let mut out = listing(&k, &resp, false, false);
-    let total = resp["total"].as_u64().unwrap_or(0);
-    out["has_more"] = json!(u64::from(page) * u64::from(per_page) < total);
     if wanted.is_some() {
         out["filtered_out"] = json!(objects.len() - rows.len());
     }
@@ -114,7 +102,7 @@ pub fn create_visualization(a: CreateArgs, ctx: &Context) -> Result<Output, Tool
         "visState": vis_state(title, a.vis_state)?,
         "uiStateJSON": "{}",
         "version": 1,
-        "kibanaSavedObjectMeta": { "searchSourceJSON": SEARCH_SOURCE },
+        "kibanaSavedObjectMeta": { "searchSourceJSON": EMPTY_SEARCH_SOURCE },
     });
     let mut references = Vec::new();
     let ref_name = opt(&a.saved_search_ref_name);
@@ -126,7 +114,7 @@ pub fn create_visualization(a: CreateArgs, ctx: &Context) -> Result<Output, Tool
         attributes["savedSearchRefName"] = json!(name);
     }
     let body = json!({ "attributes": attributes, "references": references });
-    Output::json(&written(&create_object(&k, "visualization", None, &body)?, &k))
+    Output::json(&written(&create_object(&k, VISUALIZATION.kind, None, &body)?, &k))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -147,7 +135,7 @@ pub struct UpdateArgs {
 
 pub fn update_visualization(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
-    let id = required("visualization_id", &a.visualization_id)?;
+    let id = required(VISUALIZATION.id_arg, &a.visualization_id)?;
     let mut attributes = serde_json::Map::new();
     let title = opt(&a.title);
     if let Some(t) = &title {
@@ -159,23 +147,18 @@ pub fn update_visualization(a: UpdateArgs, ctx: &Context) -> Result<Output, Tool
     if a.vis_state.is_some() {
         let t = match &title {
             Some(t) => t.clone(),
-            None => crate::saved_objects::title_of(&get_object(&k, "visualization", id)?).as_str().unwrap_or("").into(),
+            None => title_of(&get_object(&k, VISUALIZATION.kind, id)?).as_str().unwrap_or("").into(),
         };
         attributes.insert("visState".into(), json!(vis_state(&t, a.vis_state)?));
     }
     if attributes.is_empty() {
         return Err(ToolError::invalid("nothing to update: give title, description or visState"));
     }
-    let mut body = json!({ "attributes": attributes });
-    if let Some(v) = version_arg(&a.version)? {
-        body["version"] = json!(v);
-    }
-    Output::json(&written(&update_object(&k, "visualization", id, &body)?, &k))
+    VISUALIZATION.update(&k, id, attributes, &a.version)
 }
 
 pub fn delete_visualization(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    Output::json(&delete_object(&k, "visualization", required("visualization_id", &a.visualization_id)?, false)?)
+    VISUALIZATION.delete(&a.visualization_id, a.space.as_deref(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -191,7 +174,5 @@ pub struct CloneArgs {
 }
 
 pub fn clone_visualization(a: CloneArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    let id = required("visualization_id", &a.visualization_id)?;
-    Output::json(&clone_object(&k, "visualization", id, required("new_title", &a.new_title)?)?)
+    VISUALIZATION.copy(&a.visualization_id, &a.new_title, a.space.as_deref(), ctx)
 }
