@@ -28,27 +28,51 @@ use authz::Authorizer;
 pub use identity::{AuthMethod, Identity};
 use ratelimit::RateLimits;
 use settings::FrontDoorConfig;
-use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, RwLock};
 
-/// Shared state of the front door, built once from the configuration.
+/// What `[auth]` and `[ratelimit]` decide; replaced whole on reload.
 #[derive(Default)]
-pub struct FrontDoor {
+pub struct Access {
     /// `None`: authentication is off and callers are [`Identity::anonymous`].
     pub authenticator: Option<Authenticator>,
     pub authorizer: Authorizer,
     pub ratelimits: Option<RateLimits>,
-    pub audit: Option<Arc<AuditLog>>,
     /// RFC 9728 `resource`; when unset, derived from the request's Host.
     pub resource: Option<String>,
     pub authorization_servers: Vec<String>,
+    /// Roles of the anonymous caller when authentication is off.
+    pub default_roles: Vec<String>,
+}
+
+impl Access {
+    pub fn new(config: &FrontDoorConfig, default_tenant: &str) -> Result<Self> {
+        let a = &config.auth;
+        let authenticator = if config.auth_enabled { Some(Authenticator::new(a, default_tenant)?) } else { None };
+        Ok(Self {
+            authenticator,
+            authorizer: Authorizer::new(a.roles.clone()),
+            ratelimits: config.ratelimit.map(RateLimits::new),
+            resource: a.resource.clone(),
+            authorization_servers: a.authorization_servers.clone(),
+            default_roles: a.default_roles.clone(),
+        })
+    }
+}
+
+/// Shared state of the front door, built from the configuration; its
+/// [`Access`] is replaced on reload, the rest lives as long as the process.
+#[derive(Default)]
+pub struct FrontDoor {
+    access: RwLock<Arc<Access>>,
+    pub audit: Option<Arc<AuditLog>>,
     /// Browser origins allowed; empty: only loopback origins.
     pub allowed_origins: Vec<String>,
     /// `Host` header values allowed on MCP routes; empty: any.
     pub allowed_hosts: Vec<String>,
     pub default_tenant: String,
-    /// Roles of the anonymous caller when authentication is off.
-    pub default_roles: Vec<String>,
+    /// Serving a non-loopback address: a reload may not turn authentication off.
+    pub auth_required: bool,
     /// Tool calls running now (graceful shutdown waits for zero).
     pub in_flight: AtomicI64,
 }
@@ -58,6 +82,11 @@ impl FrontDoor {
         Self::with_hosts(config, default_tenant, allowed_origins, &[])
     }
 
+    /// No authentication, rate limits or audit: every caller is anonymous.
+    pub fn open(default_tenant: &str) -> Self {
+        Self { default_tenant: default_tenant.into(), ..Self::default() }
+    }
+
     /// [`FrontDoor::new`] with a `Host` allowlist for the MCP routes.
     pub fn with_hosts(
         config: &FrontDoorConfig,
@@ -65,29 +94,57 @@ impl FrontDoor {
         allowed_origins: &[String],
         allowed_hosts: &[String],
     ) -> Result<Self> {
-        let a = &config.auth;
-        let authenticator = if config.auth_enabled { Some(Authenticator::new(a, default_tenant)?) } else { None };
+        let access = Access::new(config, default_tenant)?;
         let audit = match &config.audit {
             Some(section) => Some(AuditLog::open(section)?),
             None => None,
         };
         Ok(Self {
-            authenticator,
-            authorizer: Authorizer::new(a.roles.clone()),
-            ratelimits: config.ratelimit.map(RateLimits::new),
+            access: RwLock::new(Arc::new(access)),
             audit,
-            resource: a.resource.clone(),
-            authorization_servers: a.authorization_servers.clone(),
             allowed_origins: allowed_origins.to_vec(),
             allowed_hosts: allowed_hosts.to_vec(),
             default_tenant: default_tenant.into(),
-            default_roles: a.default_roles.clone(),
+            auth_required: false,
             in_flight: AtomicI64::new(0),
         })
     }
 
+    /// The authentication, authorization and rate limits in force now.
+    pub fn access(&self) -> Arc<Access> {
+        self.access.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Serve `access` from now on (its rate buckets start afresh); requests
+    /// already admitted are not affected. Refused when it would turn
+    /// authentication off on a non-loopback listener.
+    pub fn replace_access(&self, access: Access) -> Result<()> {
+        if self.auth_required && access.authenticator.is_none() {
+            return Err(crate::error::Error::invalid(
+                "auth",
+                "authentication cannot be turned off while serving a non-loopback address",
+            ));
+        }
+        *self.access.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(access);
+        Ok(())
+    }
+
     /// The caller when authentication is off.
     pub fn anonymous(&self) -> Identity {
-        Identity { roles: self.default_roles.clone(), ..Identity::anonymous(&self.default_tenant) }
+        Identity { roles: self.access().default_roles.clone(), ..Identity::anonymous(&self.default_tenant) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reload_cannot_turn_authentication_off_where_it_is_required() {
+        let mut fd = FrontDoor::open("default");
+        assert!(fd.replace_access(Access::default()).is_ok(), "loopback: authentication may be off");
+        fd.auth_required = true;
+        let err = fd.replace_access(Access::default()).unwrap_err();
+        assert!(err.to_string().contains("non-loopback"), "{err}");
     }
 }

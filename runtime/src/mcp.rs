@@ -44,7 +44,7 @@ impl McpCore {
     }
 
     pub fn with_catalog(sandbox: Sandbox, catalog: Catalog, tenant: String, read_only: bool) -> Self {
-        let frontdoor = Arc::new(FrontDoor { default_tenant: tenant.clone(), ..FrontDoor::default() });
+        let frontdoor = Arc::new(FrontDoor::open(&tenant));
         let catalog = RwLock::new(Arc::new(catalog));
         Self { sandbox, catalog, tenant, read_only, cache: ResultCache::default(), frontdoor }
     }

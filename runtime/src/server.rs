@@ -46,8 +46,10 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
     for (name, scope) in &catalog.tenants {
         tracing::info!(tenant = %name, tools = scope.tools.len(), "tenant configured");
     }
-    let frontdoor =
+    let mut frontdoor =
         FrontDoor::with_hosts(&config.frontdoor, &config.tenant, &config.allowed_origins, &config.allowed_hosts)?;
+    frontdoor.auth_required =
+        config.transport == Transport::Http && !config.listen.ip().is_loopback() && !config.insecure_no_auth;
     Ok(Arc::new(
         McpCore::with_catalog(sandbox, catalog, config.tenant.clone(), config.read_only)
             .with_frontdoor(Arc::new(frontdoor)),

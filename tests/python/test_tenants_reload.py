@@ -1,6 +1,8 @@
 """Hot reload on SIGHUP: a changed tenant configuration adds a tool while a
 long call keeps running to its normal end; a broken new component is
-rejected, and the previous components keep serving."""
+rejected, and the previous components keep serving; API keys rotate and
+rate limits change without a restart, and a broken `[auth]` changes
+nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import anyio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from frontdoor_support import client, serve, sha256, utilities_only
+from frontdoor_support import client, raw_post, serve, sha256, utilities_only, wait_until
 from helpers import text_of
 
 pytestmark = pytest.mark.anyio
@@ -114,3 +116,47 @@ async def test_file_watch_reloads_without_a_signal(runtime_bin, tmp_path):
 
             await wait_for(rejected)
             assert not (await c.call_tool("utilities_get_date", {})).is_error
+
+
+NEW_KEY = "rotated-key-bmV3a2V5"
+
+
+def keys_config(key: str, extra: str = "") -> str:
+    return f"""
+[[auth.api_keys]]
+name = "alpha"
+hash = "{sha256(key)}"
+{extra}
+"""
+
+
+def admitted(base: str, headers: dict[str, str]) -> int:
+    """The status of the first request the rate limiter lets through."""
+    return wait_until(lambda: (code := raw_post(base, headers).status_code) != 429 and code, timeout=10)
+
+
+async def test_reload_rotates_keys_and_rate_limits(runtime_bin, tmp_path):
+    components = utilities_only(tmp_path)
+    with serve(runtime_bin, components, keys_config(KEY), tmp_path) as s:
+        config_path = next(tmp_path.glob("config-*.toml"))
+        old, new = {"X-API-Key": KEY}, {"X-API-Key": NEW_KEY}
+        assert raw_post(s.base, old).status_code == 200
+        assert raw_post(s.base, new).status_code == 401
+
+        config_path.write_text(keys_config(NEW_KEY, "[ratelimit]\nenabled = true\nrequests_per_second = 1\nburst = 2\n"))
+        s.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: raw_post(s.base, new).status_code != 401, timeout=30)
+        assert raw_post(s.base, old).status_code == 401, "the replaced key no longer opens the door"
+        codes = [raw_post(s.base, new).status_code for _ in range(6)]
+        assert 429 in codes, f"the rate limit added by the reload applies: {codes}"
+
+        # A broken [auth] (an API key without its hash) is rejected as a whole.
+        config_path.write_text('[[auth.api_keys]]\nname = "broken"\n')
+        s.proc.send_signal(signal.SIGHUP)
+
+        async def rejected():
+            return metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) == 1
+
+        await wait_for(rejected)
+        assert admitted(s.base, new) == 200, "the previous keys keep serving"
+        assert admitted(s.base, old) == 401

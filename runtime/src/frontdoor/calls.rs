@@ -26,7 +26,7 @@ pub fn headers_of(context: &RequestContext<RoleServer>) -> Option<&axum::http::H
 
 /// May `identity` use this tool? Local (stdio) callers may use every tool.
 pub fn allows(fd: &FrontDoor, identity: Option<&Identity>, service: &str, tool: &str, read_only: bool) -> bool {
-    identity.is_none_or(|id| fd.authorizer.allows(id, service, tool, read_only))
+    identity.is_none_or(|id| fd.access().authorizer.allows(id, service, tool, read_only))
 }
 
 pub fn forbidden(tool: &str) -> rmcp::ErrorData {

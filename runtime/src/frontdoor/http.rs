@@ -161,7 +161,7 @@ async fn check_host(State(fd): State<Arc<FrontDoor>>, req: Request, next: Next) 
 }
 
 async fn global_rate_limit(State(fd): State<Arc<FrontDoor>>, req: Request, next: Next) -> Response {
-    if let Some(limits) = &fd.ratelimits
+    if let Some(limits) = &fd.access().ratelimits
         && let Err(secs) = limits.check_global()
     {
         let jsonrpc = is_jsonrpc_path(req.uri().path());
@@ -175,7 +175,7 @@ async fn global_rate_limit(State(fd): State<Arc<FrontDoor>>, req: Request, next:
 
 /// The externally visible base URL: from `auth.resource`, else the request's Host.
 fn base_url(fd: &FrontDoor, headers: &HeaderMap) -> String {
-    if let Some(resource) = &fd.resource
+    if let Some(resource) = &fd.access().resource
         && let Ok(u) = url::Url::parse(resource)
     {
         return u.origin().ascii_serialization();
@@ -185,17 +185,18 @@ fn base_url(fd: &FrontDoor, headers: &HeaderMap) -> String {
 }
 
 fn resource_id(fd: &FrontDoor, headers: &HeaderMap) -> String {
-    fd.resource.clone().unwrap_or_else(|| format!("{}/mcp", base_url(fd, headers)))
+    fd.access().resource.clone().unwrap_or_else(|| format!("{}/mcp", base_url(fd, headers)))
 }
 
 async fn resource_metadata(State(fd): State<Arc<FrontDoor>>, headers: HeaderMap) -> Response {
+    let servers = fd.access().authorization_servers.clone();
     let mut doc = serde_json::json!({
         "resource": resource_id(&fd, &headers),
-        "authorization_servers": fd.authorization_servers,
+        "authorization_servers": servers,
         "bearer_methods_supported": ["header"],
         "resource_name": "k8s-mcp-runtime",
     });
-    if fd.authorization_servers.is_empty()
+    if servers.is_empty()
         && let Some(map) = doc.as_object_mut()
     {
         map.remove("authorization_servers");
@@ -205,7 +206,8 @@ async fn resource_metadata(State(fd): State<Arc<FrontDoor>>, headers: HeaderMap)
 
 async fn authenticate(State(fd): State<Arc<FrontDoor>>, mut req: Request, next: Next) -> Response {
     let jsonrpc = is_jsonrpc_path(req.uri().path());
-    let identity = match &fd.authenticator {
+    let access = fd.access();
+    let identity = match &access.authenticator {
         None => fd.anonymous(),
         Some(a) => match a.authenticate(req.headers(), req.uri().query()).await {
             Ok(id) => {
@@ -237,7 +239,7 @@ async fn authenticate(State(fd): State<Arc<FrontDoor>>, mut req: Request, next: 
             }
         },
     };
-    if let Some(limits) = &fd.ratelimits
+    if let Some(limits) = &access.ratelimits
         && let Err(secs) = limits.check_identity(&identity)
     {
         return ApiError::new(ErrorKind::RateLimited, "rate limit exceeded")

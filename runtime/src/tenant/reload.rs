@@ -6,9 +6,12 @@
 //! logged and the previous components and tenants keep serving.
 //!
 //! Reloaded: components, `[components]`, `[tenants]`, `[sandbox]` pins and
-//! keys. Tenants' rate buckets, fuel windows and concurrency slots start
-//! afresh with the new catalog (calls in flight hold slots of the old one). Not reloaded (restart): listeners, `[auth]`, `[ratelimit]`,
-//! `[audit]`, `[kubernetes]` connections.
+//! keys, `[auth]` (keys, users, JWT settings, roles) and `[ratelimit]`.
+//! Tenants' and credentials' rate buckets, fuel windows and concurrency
+//! slots start afresh (calls in flight hold slots of the old ones). Not
+//! reloaded (restart): listeners, `[audit]`, `[kubernetes]` connections.
+//! Turning authentication off on a non-loopback listener is refused as at
+//! start-up.
 
 use super::Catalog;
 use crate::cli::ServeArgs;
@@ -32,9 +35,12 @@ pub async fn reload(core: &McpCore, args: &ServeArgs) -> Result<()> {
         config.read_only,
     )
     .await?;
+    // Built before anything is swapped: an invalid `[auth]` changes nothing.
+    let access = crate::frontdoor::Access::new(&config.frontdoor, &core.frontdoor.default_tenant)?;
     let (components, tenants) = (catalog.base.registry.components().len(), catalog.tenants.len());
+    core.frontdoor.replace_access(access)?;
     core.replace_catalog(catalog);
-    tracing::info!(components, tenants, "reloaded components and tenants");
+    tracing::info!(components, tenants, "reloaded components, tenants, authentication and rate limits");
     Ok(())
 }
 
