@@ -12,7 +12,7 @@
 use k8s_mcp_runtime::cli::{ServeArgs, Transport};
 use k8s_mcp_runtime::config::Config;
 use k8s_mcp_runtime::sandbox::bindings::types::CallContext;
-use k8s_mcp_runtime::sandbox::{CallMeta, Registry, Sandbox};
+use k8s_mcp_runtime::sandbox::{Block, CallMeta, Registry, Sandbox};
 use k8s_mcp_runtime::{mcp::McpCore, server};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -92,7 +92,7 @@ async fn main() {
         if i >= WARMUP {
             invoke.push(start.elapsed());
         }
-        assert_eq!(out.texts, vec!["hello".to_string()]);
+        assert_eq!(out.content, vec![Block::Text("hello".to_string())]);
     }
     let (inv_p50, inv_p99) = report("runtime invoke path", invoke);
     println!(

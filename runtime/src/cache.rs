@@ -85,6 +85,7 @@ fn canonical(v: &Value, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::Block;
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {
@@ -104,7 +105,7 @@ mod tests {
     #[tokio::test]
     async fn entries_expire_after_their_ttl() {
         let cache = ResultCache::default();
-        let out = CallOutput { texts: vec!["x".into()], structured: None, is_error: false };
+        let out = CallOutput { content: vec![Block::Text("x".into())], structured: None, is_error: false };
         cache.insert("k".into(), out.clone(), Duration::from_millis(50)).await;
         assert_eq!(cache.get("k").await, Some(out));
         let deadline = Instant::now() + Duration::from_secs(5);

@@ -7,7 +7,7 @@ use crate::cache::ResultCache;
 use crate::frontdoor::FrontDoor;
 use crate::frontdoor::calls::{self, CallScope};
 use crate::host::progress::ProgressUpdate;
-use crate::sandbox::{CallError, CallMeta, CallOutput, CallStats, LoadedComponent, Registry, Sandbox, ToolInfo};
+use crate::sandbox::{Block, CallError, CallMeta, CallOutput, CallStats, LoadedComponent, Registry, Sandbox, ToolInfo};
 use crate::tenant::{Catalog, Scope};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
@@ -125,7 +125,14 @@ pub(crate) fn to_mcp_tool(info: &ToolInfo) -> Tool {
 }
 
 fn to_result(out: CallOutput) -> CallToolResult {
-    let content = out.texts.into_iter().map(ContentBlock::text).collect();
+    let content = out
+        .content
+        .into_iter()
+        .map(|b| match b {
+            Block::Text(t) => ContentBlock::text(t),
+            Block::Image { mime_type, data } => ContentBlock::image(data, mime_type),
+        })
+        .collect();
     let mut result = if out.is_error { CallToolResult::error(content) } else { CallToolResult::success(content) };
     result.structured_content = out.structured.map(serde_json::Value::Object);
     result

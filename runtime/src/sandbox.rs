@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
-pub use invoke::{CallError, CallMeta, CallOutput, CallStats};
+pub use invoke::{Block, CallError, CallMeta, CallOutput, CallStats};
 pub use registry::{LoadedComponent, Registry, ToolInfo};
 
 /// Engine, linker and the admission gate for concurrent calls.

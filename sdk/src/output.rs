@@ -1,6 +1,6 @@
-//! What a tool returns: text and/or structured JSON.
+//! What a tool returns: text and/or structured JSON, and images.
 
-use crate::bindings::k8s_mcp::tools::types::{ContentBlock, ToolOutput};
+use crate::bindings::k8s_mcp::tools::types::{ContentBlock, Image, ToolOutput};
 use serde::Serialize;
 
 /// Results up to this size (compact JSON) are pretty-printed as text.
@@ -43,6 +43,13 @@ impl Output {
     /// Append another text block.
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
         self.content.push(ContentBlock::Text(text.into()));
+        self
+    }
+
+    /// Append an image block (`mime_type` `image/png`, ...); clients that
+    /// show images show it, the others read the text blocks.
+    pub fn with_image(mut self, data: Vec<u8>, mime_type: impl Into<String>) -> Self {
+        self.content.push(ContentBlock::Image(Image { mime_type: mime_type.into(), data }));
         self
     }
 }

@@ -109,10 +109,14 @@ async def test_read_tools_against_the_stub(gf, stub):
         assert link["url"] == f"{stub}/d/node-exporter?viewPanel=3&from=now-6h&to=now"
         explore = await rec.ok("generate_deeplink", {"resourceType": "explore", "resourceUID": "loki-main"})
         assert explore["url"].startswith(f"{stub}/explore?schemaVersion=1&panes=") and "loki-main" in explore["url"]
-        image = await rec.ok("render_panel_image", {"dashboardUID": "node-exporter", "panelID": 3, "width": 400})
+        rendered = await rec.call("render_panel_image", {"dashboardUID": "node-exporter", "panelID": 3, "width": 400})
+        image = json_of(rendered)
         assert image["contentType"] == "image/png" and image["width"] == 400
-        png = base64.b64decode(image["dataUrl"].removeprefix("data:image/png;base64,"))
-        assert png.startswith(b"\x89PNG") and len(png) == image["bytes"]
+        # the picture itself is an MCP image block, after the JSON summary
+        assert [c.type for c in rendered.content] == ["text", "image"], rendered.content
+        block = rendered.content[1]
+        png = base64.b64decode(block.data)
+        assert block.mime_type == "image/png" and png.startswith(b"\x89PNG") and len(png) == image["bytes"]
         # Legacy plain-text password fields of old Grafana versions are dropped.
         await rec.ok("datasource_detail", {"uid": "loki-main"})
         await rec.ok("get_datasource_by_name", {"name": "Loki"})

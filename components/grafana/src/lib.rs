@@ -339,7 +339,7 @@ impl Service for Grafana {
             Tool::new(
                 "render_panel_image",
                 "Render one dashboard panel to PNG through the image renderer (GET /render/d-solo/{uid}); \
-                 returned as a base64 data URL.",
+                 returned as an image content block after a JSON summary (type, size, dimensions).",
                 p::render_panel_image,
             )
             .read_only(),

@@ -2,7 +2,6 @@
 //! Plugin API; Image rendering; the UI's URL scheme).
 
 use crate::client::*;
-use base64::Engine as _;
 use k8s_mcp_sdk::backend::encode;
 use k8s_mcp_sdk::prelude::*;
 
@@ -249,9 +248,9 @@ pub fn render_panel_image(a: RenderArgs, ctx: &Context) -> Result<Output, ToolEr
             "grafana answered {ctype} instead of an image (is the image renderer installed?)"
         )));
     }
-    let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
-    Output::json(&json!({
+    let summary = json!({
         "dashboardUID": a.dashboard_uid.trim(), "panelID": panel, "contentType": ctype, "bytes": bytes.len(),
-        "width": width, "height": height, "dataUrl": format!("data:{ctype};base64,{data}"),
-    }))
+        "width": width, "height": height,
+    });
+    Ok(Output::json(&summary)?.with_image(bytes, ctype))
 }

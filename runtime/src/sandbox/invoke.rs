@@ -65,10 +65,21 @@ pub struct CallStats {
     pub instantiation: Option<Duration>,
 }
 
+/// One content block of a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Text(String),
+    /// Base64 of the image bytes, as MCP carries them.
+    Image {
+        mime_type: String,
+        data: String,
+    },
+}
+
 /// A successful tool result, with secrets already redacted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallOutput {
-    pub texts: Vec<String>,
+    pub content: Vec<Block>,
     pub structured: Option<serde_json::Map<String, serde_json::Value>>,
     /// The guest reported a tool-level error (shown as an MCP `isError` result).
     pub is_error: bool,
@@ -322,19 +333,20 @@ fn finish(
                 .iter()
                 .map(|c| match c {
                     types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => t.len(),
+                    types::ContentBlock::Image(i) => i.data.len(),
                 })
                 .sum::<usize>()
                 + out.structured.as_ref().map_or(0, String::len);
             if size > max_output {
                 return Err(CallError::OutputTooLarge { size, limit: max_output });
             }
-            let texts = out
-                .content
-                .into_iter()
-                .map(|c| match c {
-                    types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => redact(&t, settings),
-                })
-                .collect();
+            let mut content = Vec::with_capacity(out.content.len());
+            for block in out.content {
+                content.push(match block {
+                    types::ContentBlock::Text(t) | types::ContentBlock::Json(t) => Block::Text(redact(&t, settings)),
+                    types::ContentBlock::Image(i) => image_block(i)?,
+                });
+            }
             let structured = match out.structured {
                 None => None,
                 Some(s) => match serde_json::from_str::<serde_json::Value>(&redact(&s, settings)) {
@@ -347,7 +359,7 @@ fn finish(
                     }
                 },
             };
-            Ok(CallOutput { texts, structured, is_error: false })
+            Ok(CallOutput { content, structured, is_error: false })
         }
         Err(types::ToolError::UnknownTool(m)) => Err(CallError::UnknownTool(m)),
         Err(types::ToolError::InvalidArguments(m)) => Err(CallError::InvalidArguments(redact(&m, settings))),
@@ -366,7 +378,40 @@ fn finish(
             {
                 message.push_str(&format!(" (egress: {last})"));
             }
-            Ok(CallOutput { texts: vec![message], structured: None, is_error: true })
+            Ok(CallOutput { content: vec![Block::Text(message)], structured: None, is_error: true })
+        }
+    }
+}
+
+/// An image block, base64-encoded; anything but an `image/*` type is refused.
+fn image_block(image: types::Image) -> Result<Block, CallError> {
+    use base64::Engine;
+    let mime = image.mime_type.trim().to_ascii_lowercase();
+    let valid = mime
+        .strip_prefix("image/")
+        .is_some_and(|sub| !sub.is_empty() && sub.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    if !valid {
+        return Err(CallError::Internal(format!("image content with mime type `{mime}`, not image/*")));
+    }
+    let data = base64::engine::general_purpose::STANDARD.encode(&image.data);
+    Ok(Block::Image { mime_type: mime, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(mime: &str) -> types::Image {
+        types::Image { mime_type: mime.into(), data: vec![0x89, b'P', b'N', b'G'] }
+    }
+
+    #[test]
+    fn image_blocks_are_base64_of_an_image_type() {
+        let block = image_block(image("Image/PNG")).unwrap();
+        assert_eq!(block, Block::Image { mime_type: "image/png".into(), data: "iVBORw==".into() });
+        assert!(image_block(image("image/svg+xml")).is_ok());
+        for bad in ["text/html", "image/", "image/png; charset=x", "application/octet-stream"] {
+            assert!(image_block(image(bad)).is_err(), "{bad} must be refused");
         }
     }
 }
