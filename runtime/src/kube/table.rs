@@ -14,6 +14,9 @@ use serde_json::{Map, Value, json};
 const TABLE_ACCEPT: &str =
     "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
+/// LIST as the server's table, rows with `{name, namespace, labels}` when
+/// `row_metadata`; a server without tables answers with the plain list,
+/// shaped as [`super::ops::list`] shapes it.
 pub async fn list_table(
     svc: &KubeService,
     ctx: Option<&str>,
