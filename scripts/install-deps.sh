@@ -28,21 +28,18 @@ if ! command -v java >/dev/null || ! command -v npm >/dev/null; then
         openjdk-17-jre-headless npm >/dev/null
 fi
 
+# An npm package into target/npm, unless that version is there already.
+npm_tool() {
+    local package="$1" version="$2"
+    if ! grep -qs "\"version\": \"$version\"" "$ROOT/target/npm/node_modules/$package/package.json"; then
+        echo "==> installing $package@$version (npm)" >&2
+        mkdir -p "$ROOT/target/npm"
+        npm install --silent --no-audit --no-fund --prefix "$ROOT/target/npm" "$package@$version" >/dev/null
+    fi
+}
+
 # The official MCP conformance suite (server scenarios); 0.1.13 is the newest
 # release that runs on Debian's Node.js 20.
-CONFORMANCE_VERSION=0.1.13
-if ! grep -qs "\"version\": \"$CONFORMANCE_VERSION\"" "$ROOT/target/npm/node_modules/@modelcontextprotocol/conformance/package.json"; then
-    echo "==> installing @modelcontextprotocol/conformance@$CONFORMANCE_VERSION (npm)" >&2
-    mkdir -p "$ROOT/target/npm"
-    npm install --silent --no-audit --no-fund --prefix "$ROOT/target/npm" \
-        "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" >/dev/null
-fi
-
+npm_tool @modelcontextprotocol/conformance 0.1.13
 # The MCP Inspector CLI, a second real MCP client for the end-to-end tests.
-INSPECTOR_VERSION=0.15.0
-if ! grep -qs "\"version\": \"$INSPECTOR_VERSION\"" "$ROOT/target/npm/node_modules/@modelcontextprotocol/inspector/package.json"; then
-    echo "==> installing @modelcontextprotocol/inspector@$INSPECTOR_VERSION (npm)" >&2
-    mkdir -p "$ROOT/target/npm"
-    npm install --silent --no-audit --no-fund --prefix "$ROOT/target/npm" \
-        "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >/dev/null
-fi
+npm_tool @modelcontextprotocol/inspector 0.15.0
