@@ -123,7 +123,18 @@ pub struct Config {
     pub watch: bool,
 }
 
+/// Serving HTTP beyond loopback, authentication is mandatory unless the
+/// operator opted out with `--insecure-no-auth`.
+fn requires_auth(transport: Transport, listen: SocketAddr, insecure_no_auth: bool) -> bool {
+    transport == Transport::Http && !listen.ip().is_loopback() && !insecure_no_auth
+}
+
 impl Config {
+    /// Whether this configuration may only serve authenticated callers.
+    pub fn requires_auth(&self) -> bool {
+        requires_auth(self.transport, self.listen, self.insecure_no_auth)
+    }
+
     /// Merge file, environment (already folded into `args` by clap) and flags.
     pub fn build(args: &ServeArgs) -> Result<Self> {
         let file = match &args.config {
@@ -166,7 +177,7 @@ impl Config {
         };
         let frontdoor =
             crate::frontdoor::settings::FrontDoorConfig::build(sections, env, args.admin_listen.as_deref())?;
-        if transport == Transport::Http && !listen.ip().is_loopback() && !insecure_no_auth && !frontdoor.auth_enabled {
+        if requires_auth(transport, listen, insecure_no_auth) && !frontdoor.auth_enabled {
             return Err(Error::invalid(
                 "server.listen",
                 format!(

@@ -48,8 +48,7 @@ pub async fn build_core(config: &Config) -> Result<Arc<McpCore>> {
     }
     let mut frontdoor =
         FrontDoor::with_hosts(&config.frontdoor, &config.tenant, &config.allowed_origins, &config.allowed_hosts)?;
-    frontdoor.auth_required =
-        config.transport == Transport::Http && !config.listen.ip().is_loopback() && !config.insecure_no_auth;
+    frontdoor.auth_required = config.requires_auth();
     Ok(Arc::new(
         McpCore::with_catalog(sandbox, catalog, config.tenant.clone(), config.read_only)
             .with_frontdoor(Arc::new(frontdoor)),

@@ -107,14 +107,14 @@ impl KubePolicy {
         Ok(())
     }
 
-    /// Mask Secret values, and values that look like credentials elsewhere
-    /// (container `env` entries, ConfigMap keys), in an object or a list.
     /// Whether outputs are masked: unless Secrets are allowed outright
     /// (denying them is stricter than masking, not looser).
     pub fn masks(&self) -> bool {
         self.doc.secrets != SecretMode::Allow
     }
 
+    /// Mask Secret values, and values that look like credentials elsewhere
+    /// (container `env` entries, ConfigMap keys), in an object or a list.
     pub fn redact(&self, value: &mut Value) {
         if !self.masks() {
             return;
