@@ -22,6 +22,7 @@ fmt:
     cd components && cargo fmt --all
 
 lint:
+    scripts/check-layers.py
     cargo fmt --all --check
     cd components && cargo fmt --all --check
     cargo clippy --all-targets --locked -- -D warnings

@@ -11,9 +11,9 @@
 
 use k8s_mcp_runtime::cli::{ServeArgs, Transport};
 use k8s_mcp_runtime::config::Config;
-use k8s_mcp_runtime::sandbox::bindings::types::CallContext;
+use k8s_mcp_runtime::host::bindings::types::CallContext;
 use k8s_mcp_runtime::sandbox::{Block, CallMeta, Registry, Sandbox};
-use k8s_mcp_runtime::{mcp::McpCore, server};
+use k8s_mcp_runtime::{call::Pipeline, server};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -111,7 +111,7 @@ async fn main() {
         ..Default::default()
     };
     let config = Config::build(&args).expect("config");
-    let core: Arc<McpCore> = server::build_core(&config).await.expect("core");
+    let core: Arc<Pipeline> = server::build_core(&config).await.expect("core");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();

@@ -1,9 +1,17 @@
 //! One validated [`Config`] from the config file, environment variables and
 //! flags (flags > environment > file > defaults). Errors name the key.
 
-use crate::cli::{ServeArgs, Transport};
+pub mod flags;
+pub mod frontdoor;
+pub mod helm;
+pub mod kubernetes;
+mod limits;
+pub mod tenant;
+pub mod trust;
+
 use crate::error::{Error, Result};
-use crate::policy::{LimitsDocument, parse_toml};
+pub use flags::{ServeArgs, Transport};
+pub use limits::{LimitsDocument, parse_toml};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -29,23 +37,23 @@ pub struct ConfigFile {
     pub components: BTreeMap<String, ComponentConfig>,
     /// Cluster access and policy of the `kube` host capability.
     #[serde(default)]
-    pub kubernetes: crate::kube::KubeSection,
+    pub kubernetes: crate::config::kubernetes::KubeSection,
     /// Front door: authentication and roles.
     #[serde(default)]
-    pub auth: crate::frontdoor::settings::AuthSection,
+    pub auth: crate::config::frontdoor::AuthSection,
     #[serde(default)]
-    pub ratelimit: crate::frontdoor::settings::RateLimitSection,
+    pub ratelimit: crate::config::frontdoor::RateLimitSection,
     #[serde(default)]
-    pub audit: crate::frontdoor::settings::AuditSection,
+    pub audit: crate::config::frontdoor::AuditSection,
     /// The metrics and health listener.
     #[serde(default)]
-    pub admin: crate::frontdoor::settings::AdminSection,
+    pub admin: crate::config::frontdoor::AdminSection,
     /// The `helm` host capability (helm binary, per-tenant state, file roots).
     #[serde(default)]
-    pub helm: crate::host::helm::HelmSection,
+    pub helm: crate::config::helm::HelmSection,
     /// Tenants hosted by this server (see `tenant`); none: one implicit tenant.
     #[serde(default)]
-    pub tenants: BTreeMap<String, crate::tenant::Section>,
+    pub tenants: BTreeMap<String, crate::config::tenant::TenantSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,12 +121,12 @@ pub struct Config {
     pub read_only: bool,
     pub tenant: String,
     pub components: BTreeMap<String, ComponentConfig>,
-    pub kubernetes: crate::kube::KubeSection,
-    pub frontdoor: crate::frontdoor::settings::FrontDoorConfig,
-    pub helm: crate::host::helm::HelmSection,
+    pub kubernetes: crate::config::kubernetes::KubeSection,
+    pub frontdoor: crate::config::frontdoor::FrontDoorConfig,
+    pub helm: crate::config::helm::HelmSection,
     /// Secrets resolved; names validated.
-    pub tenants: BTreeMap<String, crate::tenant::Section>,
-    pub trust: crate::sandbox::integrity::Trust,
+    pub tenants: BTreeMap<String, crate::config::tenant::TenantSection>,
+    pub trust: crate::config::trust::Trust,
     /// Reload on changes to the config file and components directories.
     pub watch: bool,
 }
@@ -145,15 +153,11 @@ impl Config {
     }
 
     fn merge(args: &ServeArgs, file: ConfigFile) -> Result<Self> {
-        Self::merge_with_env(args, file, &crate::frontdoor::settings::process_env)
+        Self::merge_with_env(args, file, &crate::config::frontdoor::process_env)
     }
 
     /// [`Config::merge`] with the reference server's `MCP_*` variables read through `env`.
-    pub fn merge_with_env(
-        args: &ServeArgs,
-        file: ConfigFile,
-        env: crate::frontdoor::settings::Env<'_>,
-    ) -> Result<Self> {
+    pub fn merge_with_env(args: &ServeArgs, file: ConfigFile, env: crate::config::frontdoor::Env<'_>) -> Result<Self> {
         let listen_text = args
             .listen
             .clone()
@@ -169,14 +173,13 @@ impl Config {
         }
         let insecure_no_auth = args.insecure_no_auth || file.server.insecure_no_auth.unwrap_or(false);
         let transport = args.transport.or(file.server.transport).unwrap_or(Transport::Stdio);
-        let sections = crate::frontdoor::settings::Sections {
+        let sections = crate::config::frontdoor::Sections {
             auth: file.auth,
             ratelimit: file.ratelimit,
             audit: file.audit,
             admin: file.admin,
         };
-        let frontdoor =
-            crate::frontdoor::settings::FrontDoorConfig::build(sections, env, args.admin_listen.as_deref())?;
+        let frontdoor = crate::config::frontdoor::FrontDoorConfig::build(sections, env, args.admin_listen.as_deref())?;
         if requires_auth(transport, listen, insecure_no_auth) && !frontdoor.auth_enabled {
             return Err(Error::invalid(
                 "server.listen",
@@ -193,12 +196,12 @@ impl Config {
         let mut components = file.components;
         for (name, c) in &mut components {
             for (key, value) in &mut c.secrets {
-                *value =
-                    resolve_secret(value).map_err(|m| Error::invalid(format!("components.{name}.secrets.{key}"), m))?;
+                *value = resolve_secret(value)
+                    .map_err(|m| Error::invalid(format!("components.{name}.secrets.{key}"), m.to_string()))?;
             }
         }
         let tenants = validate_tenants(file.tenants, &frontdoor.auth)?;
-        let trust = crate::sandbox::integrity::Trust::parse(
+        let trust = crate::config::trust::Trust::parse(
             &file.sandbox.trusted_keys,
             file.sandbox.require_signatures.unwrap_or(false),
             "sandbox.trusted_keys",
@@ -244,9 +247,9 @@ impl Config {
 /// Tenant names are simple, their secrets resolve, and every credential
 /// the front door knows maps to a declared tenant.
 fn validate_tenants(
-    mut tenants: BTreeMap<String, crate::tenant::Section>,
-    auth: &crate::frontdoor::settings::AuthSection,
-) -> Result<BTreeMap<String, crate::tenant::Section>> {
+    mut tenants: BTreeMap<String, crate::config::tenant::TenantSection>,
+    auth: &crate::config::frontdoor::AuthSection,
+) -> Result<BTreeMap<String, crate::config::tenant::TenantSection>> {
     for (name, t) in &mut tenants {
         let valid = !name.is_empty()
             && name.len() <= 64
@@ -259,8 +262,9 @@ fn validate_tenants(
         }
         for (component, c) in &mut t.components {
             for (key, value) in &mut c.secrets {
-                *value = resolve_secret(value)
-                    .map_err(|m| Error::invalid(format!("tenants.{name}.components.{component}.secrets.{key}"), m))?;
+                *value = resolve_secret(value).map_err(|m| {
+                    Error::invalid(format!("tenants.{name}.components.{component}.secrets.{key}"), m.to_string())
+                })?;
             }
         }
     }
@@ -289,14 +293,27 @@ pub fn read_file(path: &Path) -> Result<ConfigFile> {
     parse_toml(&text, &path.display().to_string())
 }
 
-pub(crate) fn resolve_secret(value: &str) -> std::result::Result<String, String> {
+/// A secret reference (`env:VAR`, `file:/path`) that does not resolve.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("environment variable {0} is not set")]
+    MissingEnv(String),
+    #[error("cannot read {path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn resolve_secret(value: &str) -> std::result::Result<String, SecretError> {
     if let Some(var) = value.strip_prefix("env:") {
-        return std::env::var(var).map_err(|_| format!("environment variable {var} is not set"));
+        return std::env::var(var).map_err(|_| SecretError::MissingEnv(var.to_string()));
     }
     if let Some(path) = value.strip_prefix("file:") {
         return std::fs::read_to_string(path)
             .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-            .map_err(|e| format!("cannot read {path}: {e}"));
+            .map_err(|source| SecretError::File { path: path.to_string(), source });
     }
     Ok(value.to_string())
 }

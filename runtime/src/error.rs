@@ -2,6 +2,8 @@
 //! individual tool calls are [`crate::sandbox::CallError`]; both are mapped to
 //! MCP in `mcp.rs` only.
 
+pub mod api;
+
 use std::io;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -23,8 +25,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Config { key: key.into(), message: message.into() }
+    pub fn invalid(key: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::Config { key: key.into(), message: message.to_string() }
     }
 
     pub fn component(name: impl Into<String>, message: impl std::fmt::Display) -> Self {

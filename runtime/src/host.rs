@@ -1,7 +1,12 @@
-//! Host capabilities imported by components. Each submodule owns one
-//! capability: its per-call state and its WIT `Host` implementation.
-//! [`HostState`] is the data of one call's `Store`.
+//! Host capabilities imported by components. Each submodule is one
+//! self-contained capability: it owns its per-call state, builds it from a
+//! [`CallEnv`], links its WIT interface and implements it on that state
+//! alone (wasmtime's `HasSelf` pattern), so no capability can reach another's
+//! state. The sandbox's store data composes them (`sandbox::store`); adding
+//! a capability is a module here plus one line in its `capabilities!` list.
+//! The generated WIT types stay in this module and the sandbox.
 
+pub mod bindings;
 pub mod config;
 pub mod helm;
 pub mod http;
@@ -9,35 +14,41 @@ pub mod kube;
 pub mod log;
 pub mod progress;
 
-use crate::sandbox::limits::CallLimiter;
-use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use crate::policy::{ComponentSettings, EgressPolicy};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use wasmtime::component::Linker;
 
-/// Everything one tool call's store holds; dropped with the store.
-pub struct HostState {
-    pub(crate) wasi: WasiCtx,
-    pub(crate) table: ResourceTable,
-    pub(crate) http_ctx: WasiHttpCtx,
-    pub(crate) egress: http::EgressHooks,
-    pub(crate) limiter: CallLimiter,
-    pub(crate) config: config::ConfigState,
-    pub(crate) log: log::LogState,
-    pub(crate) progress: progress::ProgressState,
-    pub(crate) kube: kube::KubeState,
-    pub(crate) helm: helm::HelmState,
-    pub(crate) stderr: MemoryOutputPipe,
+/// Everything a capability's per-call state may be built from.
+pub struct CallEnv<'a> {
+    /// The calling component's service name.
+    pub service: &'a Arc<str>,
+    pub tool: &'a str,
+    pub request_id: &'a str,
+    /// The caller's tenant, decided by the runtime (never the guest).
+    pub tenant: &'a str,
+    /// The component's settings and secrets (secrets are redacted from output).
+    pub settings: &'a Arc<ComponentSettings>,
+    /// The component's egress allowlist, circuit breakers and TLS routing.
+    pub egress: &'a Arc<EgressPolicy>,
+    pub breakers: &'a Arc<http::resilience::Breakers>,
+    pub tls: &'a Arc<http::TlsRouting>,
+    /// This call's Kubernetes session (the caller's view, the chosen context).
+    pub kube: &'a Arc<kube::Session>,
+    /// The Helm service, when one is configured.
+    pub helm: Option<&'a Arc<helm::HelmService>>,
+    /// Where progress reports go, when the client asked for them.
+    pub progress: Option<&'a mpsc::UnboundedSender<progress::ProgressUpdate>>,
+    pub cancel: &'a CancellationToken,
 }
 
-impl WasiView for HostState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
-}
+/// One host capability: its per-call state and how it is linked.
+pub trait Capability: Sized + Send + 'static {
+    /// The state one call's store holds for this capability.
+    fn for_call(env: &CallEnv<'_>) -> Self;
 
-impl WasiHttpView for HostState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { hooks: &mut self.egress, table: &mut self.table, ctx: &mut self.http_ctx }
-    }
+    /// Link the capability's WIT interface; `get` reaches its state in the
+    /// store's data.
+    fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()>;
 }

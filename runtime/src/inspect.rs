@@ -16,7 +16,7 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
     };
     let overrides: BTreeMap<String, ComponentConfig> = file.as_ref().map(|f| f.components.clone()).unwrap_or_default();
     let trust = match &file {
-        Some(f) => crate::sandbox::integrity::Trust::parse(
+        Some(f) => crate::config::trust::Trust::parse(
             &f.sandbox.trusted_keys,
             f.sandbox.require_signatures.unwrap_or(false),
             "sandbox.trusted_keys",
@@ -58,8 +58,8 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
 fn describe_tenant(
     out: &mut String,
     name: &str,
-    t: &crate::tenant::Section,
-    global_kube: &crate::kube::policy::KubePolicyDocument,
+    t: &crate::config::tenant::TenantSection,
+    global_kube: &crate::config::kubernetes::KubePolicyDocument,
 ) -> Result<()> {
     let l = &t.limits;
     let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
@@ -78,7 +78,7 @@ fn describe_tenant(
     if !t.allow_request_credentials.is_empty() {
         let _ = writeln!(out, "  request credentials: {:?}", t.allow_request_credentials);
     }
-    let k = crate::tenant::settings::narrow_kube(global_kube, &t.kubernetes, &format!("tenants.{name}"))?;
+    let k = crate::kube::tenant::narrow_kube(global_kube, &t.kubernetes, &format!("tenants.{name}"))?;
     let contexts = if t.kubernetes.contexts.is_empty() {
         "all configured".to_string()
     } else {

@@ -3,24 +3,26 @@
 //! cached API discovery, and the policy every operation passes before it
 //! reaches the API server (read-only mode, namespaces, kinds, secrets).
 
+pub mod api;
 pub mod forward;
 mod identity;
 pub mod ops;
 pub mod policy;
 pub mod table;
-mod tenant;
+pub mod tenant;
 
+use crate::config::kubernetes::KubeSection;
 use crate::error::{Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use kube::{Client, Config as KubeClientConfig};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+pub use identity::CallerError;
 pub use policy::KubePolicy;
 
 pub const ENV_KUBECONFIG: &str = "KUBECONFIG";
@@ -29,21 +31,6 @@ pub const ENV_MCP_KUBECONFIG: &str = "MCP_KUBECONFIG";
 const DISCOVERY_TTL: Duration = Duration::from_secs(60);
 /// A kind missing from cached discovery triggers a fresh one at most this often.
 const REDISCOVER_AFTER: Duration = Duration::from_secs(2);
-
-/// `[kubernetes]` in the config file.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KubeSection {
-    /// Kubeconfig path (default: MCP_KUBECONFIG, KUBECONFIG, ~/.kube/config, in-cluster).
-    pub kubeconfig: Option<PathBuf>,
-    /// Contexts tools may select; empty: only the current context.
-    #[serde(default)]
-    pub contexts: Vec<String>,
-    /// Context used when a call names none (default: the kubeconfig's current one).
-    pub default_context: Option<String>,
-    #[serde(flatten)]
-    pub policy: policy::KubePolicyDocument,
-}
 
 type DiscoveryCache = Arc<Mutex<Option<(Instant, Arc<Discovery>)>>>;
 

@@ -4,14 +4,17 @@
 pub mod backend;
 pub mod egress;
 pub mod net;
+pub mod secrets;
 
+use crate::config::{LimitsDocument, parse_toml};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-pub use egress::{Denial, EgressPolicy, HostRule};
+pub use egress::{Denial, EgressPolicy, HostRule, RuleError};
+pub use secrets::{ComponentSettings, redact};
 
 /// Defaults for a component without a manifest: no network, modest limits.
 pub const DEFAULT_FUEL: u64 = 1_000_000_000;
@@ -67,15 +70,6 @@ pub struct CacheDocument {
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LimitsDocument {
-    pub fuel: Option<u64>,
-    pub timeout_ms: Option<u64>,
-    pub memory_mb: Option<u64>,
-    pub max_output_bytes: Option<usize>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpDocument {
     /// `scheme://host[:port][/path-prefix]`; host may be `*.example.com` or `*`.
     #[serde(default)]
@@ -103,10 +97,6 @@ impl LimitsDocument {
     /// Overlay these overrides on `base`; `key` names the section in errors.
     pub fn apply(&self, base: Limits, key: &str) -> Result<Limits> {
         base.overlay(self, key)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.fuel.is_none() && self.timeout_ms.is_none() && self.memory_mb.is_none() && self.max_output_bytes.is_none()
     }
 }
 
@@ -233,7 +223,7 @@ impl Policy {
 }
 
 /// Service names become tool-name prefixes: keep them simple.
-pub fn validate_service_name(name: &str) -> std::result::Result<(), String> {
+pub fn validate_service_name(name: &str) -> std::result::Result<(), RuleError> {
     let ok = !name.is_empty()
         && name.len() <= 48
         && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -241,18 +231,8 @@ pub fn validate_service_name(name: &str) -> std::result::Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("`{name}` must be 1-48 chars of a-z, 0-9, `_` or `-`, starting with a letter"))
+        Err(RuleError(format!("`{name}` must be 1-48 chars of a-z, 0-9, `_` or `-`, starting with a letter")))
     }
-}
-
-/// Parse TOML with errors naming the file and the offending key path.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
-    let de = toml::Deserializer::parse(text)
-        .map_err(|e| Error::Config { key: origin.to_string(), message: e.to_string() })?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        Error::Config { key: format!("{origin}: {path}"), message: e.into_inner().message().to_string() }
-    })
 }
 
 #[cfg(test)]

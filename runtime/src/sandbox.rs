@@ -2,20 +2,21 @@
 //! component compiled once into an `InstancePre`, a fresh `Store` with its
 //! own limits for every tool call.
 
-pub mod bindings;
 pub mod engine;
 pub mod integrity;
 pub mod invoke;
 pub mod limits;
 pub mod registry;
+pub mod store;
 
 use crate::error::{Error, Result};
-use crate::host::HostState;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
+
+pub use store::HostState;
 
 pub use invoke::{Block, CallError, CallMeta, CallOutput, CallStats};
 pub use registry::{LoadedComponent, Registry, ToolInfo};
@@ -40,16 +41,7 @@ impl Sandbox {
     pub fn new(cache_dir: Option<&Path>, max_in_flight: usize) -> Result<Self> {
         let engine = engine::build(cache_dir, max_in_flight)?;
         engine::start_epoch_ticker(&engine);
-        let mut linker = Linker::<HostState>::new(&engine);
-        let e = |e: wasmtime::Error| Error::Engine(format!("linker: {e:#}"));
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(e)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(e)?;
-        bindings::types::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
-        bindings::log::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
-        bindings::config::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
-        bindings::progress::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
-        bindings::kube::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
-        bindings::helm::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s).map_err(e)?;
+        let linker = store::linker(&engine).map_err(|e| Error::Engine(format!("linker: {e:#}")))?;
         let max_in_flight = max_in_flight.max(1);
         Ok(Self {
             engine,
@@ -84,5 +76,3 @@ impl Sandbox {
         &self.engine
     }
 }
-
-impl crate::sandbox::bindings::types::Host for HostState {}

@@ -8,17 +8,16 @@
 
 pub mod credentials;
 mod egress;
-pub mod reload;
 pub mod settings;
 mod variant;
 
+use crate::auth::identity::glob_match;
+use crate::config::frontdoor::Bucket;
 use crate::error::{Error, Result};
-use crate::frontdoor::identity::glob_match;
-use crate::frontdoor::settings::Bucket;
 use crate::kube::KubeService;
+use crate::sandbox::ToolInfo;
 use crate::sandbox::{Registry, Sandbox};
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use rmcp::model::Tool;
 use settings::TenantSection;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,8 +29,8 @@ pub use settings::TenantSection as Section;
 pub struct Scope {
     pub name: String,
     pub registry: Registry,
-    /// The MCP view of `registry`'s tools (read-only mode applied).
-    pub tools: Vec<Tool>,
+    /// `registry`'s tools, in listing order (read-only mode applied).
+    pub tools: Vec<ToolInfo>,
     /// This tenant's view of Kubernetes; `None`: the global one.
     pub kube: Option<Arc<KubeService>>,
     /// Calls of this tenant running at once, and the cap.
@@ -51,8 +50,7 @@ impl Scope {
     }
 
     fn new(name: &str, registry: Registry, read_only: bool) -> Self {
-        let tools =
-            registry.tools().filter(|t| !read_only || t.annotations.read_only).map(crate::mcp::to_mcp_tool).collect();
+        let tools = registry.tools().filter(|t| !read_only || t.annotations.read_only).cloned().collect();
         Self {
             name: name.into(),
             registry,
@@ -67,6 +65,11 @@ impl Scope {
     }
 }
 
+/// A tenant this server does not host.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("tenant `{0}` is not configured on this server")]
+pub struct UnknownTenant(pub String);
+
 /// Everything a tool call is routed through; replaced whole on reload, so a
 /// call keeps the components it started with.
 pub struct Catalog {
@@ -80,11 +83,11 @@ pub struct Catalog {
 
 impl Catalog {
     /// The scope of `tenant`, or why it has none.
-    pub fn scope(&self, tenant: &str) -> std::result::Result<&Scope, String> {
+    pub fn scope(&self, tenant: &str) -> std::result::Result<&Scope, UnknownTenant> {
         if self.tenants.is_empty() {
             return Ok(&self.base);
         }
-        self.tenants.get(tenant).ok_or_else(|| format!("tenant `{tenant}` is not configured on this server"))
+        self.tenants.get(tenant).ok_or_else(|| UnknownTenant(tenant.to_string()))
     }
 
     /// Build the base scope and one scope per tenant.
@@ -93,7 +96,7 @@ impl Catalog {
         registry: Registry,
         tenants: &BTreeMap<String, TenantSection>,
         kube: Option<&Arc<KubeService>>,
-        global_kube: &crate::kube::policy::KubePolicyDocument,
+        global_kube: &crate::config::kubernetes::KubePolicyDocument,
         read_only: bool,
     ) -> Result<Self> {
         let mut scopes = BTreeMap::new();
@@ -141,7 +144,7 @@ impl Catalog {
             scope.kube = match kube {
                 Some(k) if !t.kubernetes.is_empty() => Some(k.for_tenant(&t.kubernetes, &key)?),
                 _ => {
-                    settings::narrow_kube(global_kube, &t.kubernetes, &key)?;
+                    crate::kube::tenant::narrow_kube(global_kube, &t.kubernetes, &key)?;
                     None
                 }
             };
@@ -228,7 +231,7 @@ fn rate(t: &TenantSection, key: &str) -> Result<Option<DefaultDirectRateLimiter>
     if burst == 0 {
         return Err(Error::invalid(format!("{key}.limits.burst"), "must be at least 1"));
     }
-    let quota = crate::frontdoor::ratelimit::quota(Bucket { requests_per_second: rps, burst });
+    let quota = crate::auth::ratelimit::quota(Bucket { requests_per_second: rps, burst });
     Ok(Some(RateLimiter::direct(quota)))
 }
 

@@ -9,10 +9,12 @@ use axum::http::{Request, StatusCode, header};
 use axum::routing::any;
 use http_body_util::BodyExt;
 use jsonwebtoken::{EncodingKey, Header, encode};
-use k8s_mcp_runtime::frontdoor::settings::{
+use k8s_mcp_runtime::auth::{FrontDoor, Identity};
+use k8s_mcp_runtime::config::frontdoor::{
     ApiKeyEntry, AuthSection, Bucket, FrontDoorConfig, JwtSection, RateLimitSection, Sections,
 };
-use k8s_mcp_runtime::frontdoor::{FrontDoor, Identity, http, metrics};
+use k8s_mcp_runtime::telemetry as metrics;
+use k8s_mcp_runtime::transport::http;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -1,75 +1,36 @@
 //! `config` capability: the component's settings and secrets from the
 //! runtime configuration. Tool arguments never reach this map.
 
-use crate::host::HostState;
-use crate::sandbox::bindings::config::Host;
-use std::collections::BTreeMap;
+use super::bindings::config::{Host, add_to_linker};
+use super::{CallEnv, Capability};
+use crate::policy::ComponentSettings;
 use std::sync::Arc;
-
-/// Settings and secrets of one component (shared by all its calls).
-#[derive(Debug, Default, Clone)]
-pub struct ComponentSettings {
-    pub settings: BTreeMap<String, String>,
-    pub secrets: BTreeMap<String, String>,
-}
-
-impl ComponentSettings {
-    /// Secret values worth redacting from output and logs. A secret holding a
-    /// JSON object (e.g. `headers`) contributes each of its string values too.
-    pub fn secret_values(&self) -> Vec<String> {
-        let mut values = Vec::new();
-        for secret in self.secrets.values() {
-            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(secret) {
-                values.extend(map.values().filter_map(|v| v.as_str()).map(str::to_string));
-            }
-            values.push(secret.clone());
-        }
-        values.retain(|v| v.len() >= 4);
-        // Longest first, so a value containing another is replaced whole.
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values
-    }
-}
+use wasmtime::component::{HasSelf, Linker};
 
 pub struct ConfigState {
     pub settings: Arc<ComponentSettings>,
 }
 
-impl Host for HostState {
+impl Capability for ConfigState {
+    fn for_call(env: &CallEnv<'_>) -> Self {
+        Self { settings: env.settings.clone() }
+    }
+
+    fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {
+        add_to_linker::<T, HasSelf<Self>>(linker, get)
+    }
+}
+
+impl Host for ConfigState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.config.settings.settings.get(&key).cloned())
+        Ok(self.settings.settings.get(&key).cloned())
     }
 
     fn get_secret(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.config.settings.secrets.get(&key).cloned())
+        Ok(self.settings.secrets.get(&key).cloned())
     }
 
     fn keys(&mut self) -> wasmtime::Result<Vec<String>> {
-        Ok(self.config.settings.settings.keys().cloned().collect())
-    }
-}
-
-/// Replace every secret value in `text` with `[REDACTED]`.
-pub fn redact(text: &str, settings: &ComponentSettings) -> String {
-    let mut out = text.to_string();
-    for secret in settings.secret_values() {
-        if out.contains(&secret) {
-            out = out.replace(&secret, "[REDACTED]");
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_object_secrets_redact_each_value() {
-        let mut s = ComponentSettings::default();
-        s.secrets.insert("headers".into(), r#"{"X-Auth-Token":"tok-12345","X-Org":"7"}"#.into());
-        s.secrets.insert("password".into(), "hunter22".into());
-        let out = redact("sent X-Auth-Token: tok-12345 with hunter22 for org 7", &s);
-        assert_eq!(out, "sent X-Auth-Token: [REDACTED] with [REDACTED] for org 7");
+        Ok(self.settings.settings.keys().cloned().collect())
     }
 }

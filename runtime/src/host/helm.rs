@@ -18,14 +18,16 @@ mod ops;
 mod releases;
 mod run;
 
+use super::bindings::helm::{HelmError, Host, ReleaseRequest, add_to_linker};
+use super::{CallEnv, Capability};
+use crate::config::helm::HelmSection;
+use crate::config::kubernetes::KubeSection;
 use crate::error::{Error, Result};
-use crate::host::HostState;
-use crate::kube::{KubeSection, KubeService};
-use crate::sandbox::bindings::helm::{HelmError, Host, ReleaseRequest};
-use serde::Deserialize;
+use crate::kube::KubeService;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use wasmtime::component::{HasSelf, Linker};
 
 /// Path of the helm binary when the config file names none.
 pub const ENV_HELM_BINARY: &str = "HELM_BINARY";
@@ -33,33 +35,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 /// helm is a heavy process (a Go binary, often a cluster client); a few at a time.
 const DEFAULT_MAX_CONCURRENT: usize = 4;
-
-/// `[helm]` in the config file.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HelmSection {
-    /// The helm binary (default: `HELM_BINARY`, then `helm` on `PATH`).
-    pub binary: Option<PathBuf>,
-    /// Per-tenant Helm state (repositories, caches, files); default:
-    /// `$XDG_STATE_HOME/k8s-mcp-runtime/helm` (or `~/.local/state/...`).
-    pub state_dir: Option<PathBuf>,
-    /// Components granted this capability (default: `["helm"]`).
-    pub components: Option<Vec<String>>,
-    /// Folders local charts and values files may also be read from (besides
-    /// each tenant's `files` folder).
-    #[serde(default)]
-    pub file_roots: Vec<PathBuf>,
-    /// Longest a helm run may take (default 300).
-    pub timeout_seconds: Option<u64>,
-    /// Largest helm output accepted (default 16 MiB).
-    pub max_output_bytes: Option<usize>,
-    /// helm processes running at once (default 4); further calls wait.
-    pub max_concurrent: Option<usize>,
-    /// Environment variables of the runtime handed to helm besides the proxy
-    /// and in-cluster ones (e.g. what a kubeconfig exec credential plugin needs).
-    #[serde(default)]
-    pub pass_env: Vec<String>,
-}
 
 /// The configured capability, shared by every call.
 #[derive(Debug)]
@@ -154,15 +129,48 @@ fn default_state_dir() -> PathBuf {
     base.join("k8s-mcp-runtime").join("helm")
 }
 
-/// Per-call Helm state: the shared service, the calling component and tenant.
-#[derive(Default)]
+/// Per-call Helm state: the shared service, the calling component and
+/// tenant, the call's Kubernetes session and the component's egress policy.
 pub struct HelmState {
     pub service: Option<Arc<HelmService>>,
     pub component: Arc<str>,
     pub tenant: String,
+    kube: Arc<super::kube::Session>,
+    egress: Arc<crate::policy::EgressPolicy>,
+}
+
+impl Capability for HelmState {
+    fn for_call(env: &CallEnv<'_>) -> Self {
+        Self {
+            service: env.helm.cloned(),
+            component: env.service.clone(),
+            tenant: env.tenant.to_string(),
+            kube: env.kube.clone(),
+            egress: env.egress.clone(),
+        }
+    }
+
+    fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {
+        add_to_linker::<T, HasSelf<Self>>(linker, get)
+    }
 }
 
 type R<T> = std::result::Result<T, HelmError>;
+
+impl From<files::FileError> for HelmError {
+    fn from(e: files::FileError) -> Self {
+        match e {
+            files::FileError::NotFound(_) => Self::NotFound(e.to_string()),
+            e => Self::Denied(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::kube::policy::Denied> for HelmError {
+    fn from(d: crate::kube::policy::Denied) -> Self {
+        Self::Denied(d.0)
+    }
+}
 
 /// Everything one operation needs, resolved from the call's state.
 pub(crate) struct Call {
@@ -174,29 +182,29 @@ pub(crate) struct Call {
     pub egress: Arc<crate::policy::EgressPolicy>,
 }
 
-impl HostState {
+impl HelmState {
     fn helm_call(&self) -> R<Call> {
-        let svc = self.helm.service.clone().ok_or_else(|| HelmError::NotConfigured("Helm is not configured".into()))?;
-        if !svc.components.iter().any(|c| **c == *self.helm.component) {
+        let svc = self.service.clone().ok_or_else(|| HelmError::NotConfigured("Helm is not configured".into()))?;
+        if !svc.components.iter().any(|c| **c == *self.component) {
             return Err(HelmError::NotConfigured(format!(
                 "component `{}` is not granted Helm access (helm.components)",
-                self.helm.component
+                self.component
             )));
         }
-        let tenant = files::TenantDirs::open(&svc.state_dir, &self.helm.tenant)
+        let tenant = files::TenantDirs::open(&svc.state_dir, &self.tenant)
             .map_err(|e| HelmError::Failed(format!("tenant Helm state: {e}")))?;
         Ok(Call {
             svc,
-            kube: self.kube.service.clone(),
-            context: self.kube.context.clone(),
+            kube: self.kube.service(),
+            context: self.kube.context(),
             tenant,
-            tenant_id: self.helm.tenant.clone(),
-            egress: self.egress.policy.clone(),
+            tenant_id: self.tenant.clone(),
+            egress: self.egress.clone(),
         })
     }
 }
 
-impl Host for HostState {
+impl Host for HelmState {
     async fn release_secrets(
         &mut self,
         namespace: Option<String>,

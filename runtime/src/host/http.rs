@@ -14,9 +14,37 @@ use resilience::Breakers;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpHooks};
 
 const DNS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Per-call outbound HTTP: wasi:http's context and the policy-checking
+/// hooks. wasi:http shares the store's resource table with WASI, so the
+/// sandbox links it (`sandbox::store`) rather than the `capabilities!` list.
+pub struct HttpState {
+    pub ctx: WasiHttpCtx,
+    pub hooks: EgressHooks,
+}
+
+impl HttpState {
+    pub fn for_call(env: &super::CallEnv<'_>) -> Self {
+        Self {
+            ctx: WasiHttpCtx::new(),
+            hooks: EgressHooks {
+                policy: env.egress.clone(),
+                service: env.service.clone(),
+                breakers: env.breakers.clone(),
+                tls: env.tls.clone(),
+                notes: Arc::new(Mutex::new(Vec::new())),
+            },
+        }
+    }
+
+    /// The newest refusal of this call, for the tool error.
+    pub fn last_denial(&self) -> Option<String> {
+        self.hooks.notes.lock().ok().and_then(|n| n.last().cloned())
+    }
+}
 
 /// Per-call egress state.
 pub struct EgressHooks {

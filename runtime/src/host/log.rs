@@ -1,10 +1,11 @@
 //! `log` capability: guest log lines become tracing events tagged with the
 //! service, tool and request, size-capped and with secrets redacted.
 
-use crate::host::HostState;
-use crate::host::config::redact;
-use crate::sandbox::bindings::log::{Host, Level};
+use super::bindings::log::{Host, Level, add_to_linker};
+use super::{CallEnv, Capability};
+use crate::policy::{ComponentSettings, redact};
 use std::sync::Arc;
+use wasmtime::component::{HasSelf, Linker};
 
 const MAX_LINE: usize = 4096;
 /// Log lines one call may emit; more are dropped (a chatty guest cannot flood logs).
@@ -15,15 +16,33 @@ pub struct LogState {
     pub tool: String,
     pub request_id: String,
     pub lines: u32,
+    /// Secret values are redacted from every line.
+    pub settings: Arc<ComponentSettings>,
 }
 
-impl Host for HostState {
+impl Capability for LogState {
+    fn for_call(env: &CallEnv<'_>) -> Self {
+        Self {
+            service: env.service.clone(),
+            tool: env.tool.to_string(),
+            request_id: env.request_id.to_string(),
+            lines: 0,
+            settings: env.settings.clone(),
+        }
+    }
+
+    fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {
+        add_to_linker::<T, HasSelf<Self>>(linker, get)
+    }
+}
+
+impl Host for LogState {
     fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
-        self.log.lines += 1;
-        if self.log.lines > MAX_LINES {
+        self.lines += 1;
+        if self.lines > MAX_LINES {
             return Ok(());
         }
-        let mut message = redact(&message, &self.config.settings);
+        let mut message = redact(&message, &self.settings);
         if message.len() > MAX_LINE {
             let mut cut = MAX_LINE;
             while !message.is_char_boundary(cut) {
@@ -32,7 +51,7 @@ impl Host for HostState {
             message.truncate(cut);
             message.push_str("...");
         }
-        let (service, tool, request) = (&*self.log.service, self.log.tool.as_str(), self.log.request_id.as_str());
+        let (service, tool, request) = (&*self.service, self.tool.as_str(), self.request_id.as_str());
         match level {
             Level::Trace => tracing::trace!(target: "guest", service, tool, request, "{message}"),
             Level::Debug => tracing::debug!(target: "guest", service, tool, request, "{message}"),

@@ -2,10 +2,11 @@
 //! turns them into notifications when the client sent a progress token);
 //! cancellation flows back to the guest.
 
-use crate::host::HostState;
-use crate::sandbox::bindings::progress::Host;
+use super::bindings::progress::{Host, add_to_linker};
+use super::{CallEnv, Capability};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use wasmtime::component::{HasSelf, Linker};
 
 /// One progress report from a guest.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,13 +25,23 @@ pub struct ProgressState {
 /// Reports beyond this are dropped: progress is advisory.
 const MAX_REPORTS: u32 = 10_000;
 
-impl Host for HostState {
+impl Capability for ProgressState {
+    fn for_call(env: &CallEnv<'_>) -> Self {
+        Self { sink: env.progress.cloned(), cancel: env.cancel.clone(), reports: 0 }
+    }
+
+    fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {
+        add_to_linker::<T, HasSelf<Self>>(linker, get)
+    }
+}
+
+impl Host for ProgressState {
     fn report(&mut self, progress: f64, total: Option<f64>, message: Option<String>) -> wasmtime::Result<()> {
-        self.progress.reports += 1;
-        if self.progress.reports > MAX_REPORTS || !progress.is_finite() {
+        self.reports += 1;
+        if self.reports > MAX_REPORTS || !progress.is_finite() {
             return Ok(());
         }
-        if let Some(sink) = &self.progress.sink {
+        if let Some(sink) = &self.sink {
             let message = message.map(|m| m.chars().take(512).collect());
             let _ = sink.send(ProgressUpdate { progress, total: total.filter(|t| t.is_finite()), message });
         }
@@ -38,6 +49,6 @@ impl Host for HostState {
     }
 
     fn cancelled(&mut self) -> wasmtime::Result<bool> {
-        Ok(self.progress.cancel.is_cancelled())
+        Ok(self.cancel.is_cancelled())
     }
 }

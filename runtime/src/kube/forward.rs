@@ -8,8 +8,8 @@
 //! listeners close and open connections are cut.
 
 use super::KubeService;
+use super::api::{PortForwardOptions, PortForwardSession, PortMapping};
 use super::ops::KubeFailure;
-use crate::sandbox::bindings::kube::{PortForwardOptions, PortForwardSession, PortMapping};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -34,8 +34,8 @@ fn vet(svc: &KubeService, namespace: &str, o: &PortForwardOptions) -> R<u32> {
             "port forwarding is disabled by policy (kubernetes.allow_port_forward)".into(),
         ));
     }
-    svc.policy.check_write("port-forward").map_err(KubeFailure::Forbidden)?;
-    svc.policy.check_namespace(Some(namespace)).map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("port-forward")?;
+    svc.policy.check_namespace(Some(namespace))?;
     if o.ports.is_empty() || o.ports.len() > MAX_PORTS {
         return Err(KubeFailure::Invalid(format!("give between 1 and {MAX_PORTS} port mappings")));
     }

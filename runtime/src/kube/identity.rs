@@ -21,6 +21,15 @@ impl Default for CallerViews {
     }
 }
 
+/// A caller the service cannot act as.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot act as caller `{subject}` in Kubernetes: {source}")]
+pub struct CallerError {
+    pub subject: String,
+    #[source]
+    pub source: Arc<crate::error::Error>,
+}
+
 impl KubeService {
     /// The service as seen by `caller` with `roles`: itself unless policy
     /// impersonates callers and the caller is authenticated.
@@ -28,7 +37,7 @@ impl KubeService {
         self: &Arc<Self>,
         caller: Option<&str>,
         roles: &[String],
-    ) -> std::result::Result<Arc<Self>, String> {
+    ) -> std::result::Result<Arc<Self>, CallerError> {
         let doc = &self.policy.doc;
         let Some(subject) = caller.filter(|c| doc.impersonate_callers && !c.is_empty()) else {
             return Ok(self.clone());
@@ -43,7 +52,7 @@ impl KubeService {
             .0
             .try_get_with(key, async { self.view_as(user, groups).map(Arc::new) })
             .await
-            .map_err(|e| format!("cannot act as caller `{subject}` in Kubernetes: {e}"))
+            .map_err(|source| CallerError { subject: subject.to_string(), source })
     }
 
     fn view_as(&self, user: String, groups: Vec<String>) -> Result<Self> {

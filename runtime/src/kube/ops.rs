@@ -3,7 +3,7 @@
 //! `managedFields` stripped and Secret values masked.
 
 use super::KubeService;
-use crate::sandbox::bindings::kube::{
+use super::api::{
     AccessDecision, AccessReview, ApplyOptions, DeleteOptions, ListOptions, LogOptions, MetricsKind, PatchKind,
     Propagation, ResourceRef,
 };
@@ -14,15 +14,28 @@ use kube::discovery::ApiResource;
 use serde_json::Value;
 
 /// Why an operation failed; maps 1:1 onto the WIT `kube-error`.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum KubeFailure {
+    #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("not found: {0}")]
     NotFound(String),
+    #[error("conflict: {0}")]
     Conflict(String),
+    #[error("invalid: {0}")]
     Invalid(String),
+    #[error("unsupported: {0}")]
     Unsupported(String),
+    #[error("unavailable: {0}")]
     Unavailable(String),
+    #[error("{0}")]
     Other(String),
+}
+
+impl From<super::policy::Denied> for KubeFailure {
+    fn from(d: super::policy::Denied) -> Self {
+        Self::Forbidden(d.0)
+    }
 }
 
 impl From<kube::Error> for KubeFailure {
@@ -71,18 +84,18 @@ async fn api_for(
     target: &ResourceRef,
     all_namespaces: bool,
 ) -> R<(Api<DynamicObject>, ApiResource)> {
-    svc.policy.check_kind(&target.kind).map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_kind(&target.kind)?;
     let (ar, caps) = svc.resolve(ctx, &target.api_version, &target.kind).await?;
-    svc.policy.check_kind(&ar.kind).map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_kind(&ar.kind)?;
     let client = svc.client(ctx)?.clone();
     let api = if KubeService::is_namespaced(&caps) && !all_namespaces {
         let ns = target.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or("default");
-        svc.policy.check_namespace(Some(ns)).map_err(KubeFailure::Forbidden)?;
+        svc.policy.check_namespace(Some(ns))?;
         Api::namespaced_with(client, ns, &ar)
     } else {
         let ns = if KubeService::is_namespaced(&caps) { None } else { Some("") };
         if ns.is_none() {
-            svc.policy.check_namespace(None).map_err(KubeFailure::Forbidden)?;
+            svc.policy.check_namespace(None)?;
         }
         Api::all_with(client, &ar)
     };
@@ -169,7 +182,7 @@ pub async fn create(
     namespace: Option<String>,
     dry_run: bool,
 ) -> R<String> {
-    svc.policy.check_write("create").map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("create")?;
     let obj = parse_manifest(manifest)?;
     let (api, _) = api_for(svc, ctx, &target_of(&obj, namespace)?, false).await?;
     let pp = PostParams { dry_run, ..Default::default() };
@@ -183,7 +196,7 @@ pub async fn apply(
     namespace: Option<String>,
     o: &ApplyOptions,
 ) -> R<String> {
-    svc.policy.check_write("apply").map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("apply")?;
     let obj = parse_manifest(manifest)?;
     let target = target_of(&obj, namespace)?;
     let (api, _) = api_for(svc, ctx, &target, false).await?;
@@ -202,7 +215,7 @@ pub async fn patch(
     body: &str,
     dry_run: bool,
 ) -> R<String> {
-    svc.policy.check_write("patch").map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("patch")?;
     let (api, _) = api_for(svc, ctx, target, false).await?;
     let value: Value =
         serde_json::from_str(body).map_err(|e| KubeFailure::Invalid(format!("patch is not JSON: {e}")))?;
@@ -221,7 +234,7 @@ pub async fn patch(
 }
 
 pub async fn delete(svc: &KubeService, ctx: Option<&str>, target: &ResourceRef, o: &DeleteOptions) -> R<String> {
-    svc.policy.check_write("delete").map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("delete")?;
     let (api, _) = api_for(svc, ctx, target, false).await?;
     let dp = DeleteParams {
         dry_run: o.dry_run,
@@ -247,7 +260,7 @@ pub async fn scale(
     replicas: u32,
     dry_run: bool,
 ) -> R<String> {
-    svc.policy.check_write("scale").map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("scale")?;
     let (api, _) = api_for(svc, ctx, target, false).await?;
     let patch = serde_json::json!({ "spec": { "replicas": replicas } });
     let pp = PatchParams { dry_run, ..Default::default() };
@@ -256,7 +269,7 @@ pub async fn scale(
 }
 
 pub async fn logs(svc: &KubeService, ctx: Option<&str>, namespace: &str, pod: &str, o: &LogOptions) -> R<String> {
-    svc.policy.check_namespace(Some(namespace)).map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_namespace(Some(namespace))?;
     let api: Api<Pod> = Api::namespaced(svc.client(ctx)?.clone(), namespace);
     let lp = LogParams {
         container: o.container.clone(),
@@ -280,8 +293,8 @@ pub async fn evict(
     grace: Option<i64>,
     dry_run: bool,
 ) -> R<String> {
-    svc.policy.check_write("evict").map_err(KubeFailure::Forbidden)?;
-    svc.policy.check_namespace(Some(namespace)).map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("evict")?;
+    svc.policy.check_namespace(Some(namespace))?;
     if pod.is_empty() || pod.contains('/') {
         return Err(KubeFailure::Invalid(format!("bad pod name `{pod}`")));
     }
@@ -408,7 +421,7 @@ pub async fn metrics(
     }
     let mut path = String::from("/apis/metrics.k8s.io/v1beta1/");
     if let (MetricsKind::Pods, Some(ns)) = (kind, &namespace) {
-        svc.policy.check_namespace(Some(ns)).map_err(KubeFailure::Forbidden)?;
+        svc.policy.check_namespace(Some(ns))?;
         path.push_str(&format!("namespaces/{ns}/"));
     }
     path.push_str(match kind {
@@ -429,14 +442,14 @@ pub async fn exec(
     ctx: Option<&str>,
     namespace: &str,
     pod: &str,
-    o: &crate::sandbox::bindings::kube::ExecOptions,
-) -> R<crate::sandbox::bindings::kube::ExecResult> {
+    o: &super::api::ExecOptions,
+) -> R<super::api::ExecResult> {
     use tokio::io::AsyncReadExt;
     if !svc.policy.doc.allow_exec {
         return Err(KubeFailure::Forbidden("pod exec is disabled by policy (kubernetes.allow_exec)".into()));
     }
-    svc.policy.check_write("exec").map_err(KubeFailure::Forbidden)?;
-    svc.policy.check_namespace(Some(namespace)).map_err(KubeFailure::Forbidden)?;
+    svc.policy.check_write("exec")?;
+    svc.policy.check_namespace(Some(namespace))?;
     if o.command.is_empty() {
         return Err(KubeFailure::Invalid("a command is required".into()));
     }
@@ -475,7 +488,7 @@ pub async fn exec(
     let truncated = out.len() > max || err.len() > max;
     out.truncate(max);
     err.truncate(max);
-    Ok(crate::sandbox::bindings::kube::ExecResult {
+    Ok(super::api::ExecResult {
         stdout: String::from_utf8_lossy(&out).into_owned(),
         stderr: String::from_utf8_lossy(&err).into_owned(),
         exit_code,

@@ -2,60 +2,9 @@
 //! request leaves the runtime: read-only mode, namespace allow/deny lists,
 //! denied kinds, Secret handling, exec gating.
 
+pub use crate::config::kubernetes::{KubePolicyDocument, SecretMode};
 use crate::error::{Error, Result};
-use serde::Deserialize;
 use serde_json::Value;
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SecretMode {
-    /// Secret `data`/`stringData` values are masked in every output (default).
-    #[default]
-    Redact,
-    /// Secrets cannot be read or written at all.
-    Deny,
-    /// Secrets pass through unchanged.
-    Allow,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KubePolicyDocument {
-    #[serde(default)]
-    pub read_only: bool,
-    /// Namespaces tools may touch; empty: all (minus `denied_namespaces`).
-    #[serde(default)]
-    pub allowed_namespaces: Vec<String>,
-    #[serde(default)]
-    pub denied_namespaces: Vec<String>,
-    /// Kinds (e.g. `ClusterRole`) no tool may touch.
-    #[serde(default)]
-    pub denied_kinds: Vec<String>,
-    #[serde(default)]
-    pub secrets: SecretMode,
-    /// Allow `pod exec` (off by default).
-    #[serde(default)]
-    pub allow_exec: bool,
-    /// Allow port forwarding to pods on the runtime host's loopback (off by default).
-    #[serde(default)]
-    pub allow_port_forward: bool,
-    /// Upper bound on how long one port forward stays open (default 300 s).
-    pub port_forward_max_seconds: Option<u32>,
-    /// Act as this user (Impersonate-User), so the API server's RBAC decides.
-    pub impersonate_user: Option<String>,
-    #[serde(default)]
-    pub impersonate_groups: Vec<String>,
-    /// Act as the authenticated caller: Impersonate-User is the caller's
-    /// subject (with `caller_user_prefix`), Impersonate-Group its roles
-    /// (with `caller_group_prefix`) plus `impersonate_groups`. Callers
-    /// without a credential (stdio, auth off) use the configured identity.
-    #[serde(default)]
-    pub impersonate_callers: bool,
-    #[serde(default)]
-    pub caller_user_prefix: String,
-    #[serde(default)]
-    pub caller_group_prefix: String,
-}
 
 /// The compiled policy.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +13,11 @@ pub struct KubePolicy {
 }
 
 pub const REDACTED: &str = "***REDACTED***";
+
+/// An operation the policy refuses; the message names the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub String);
 
 impl KubePolicy {
     pub fn compile(doc: &KubePolicyDocument) -> Result<Self> {
@@ -74,35 +28,36 @@ impl KubePolicy {
     }
 
     /// Refuse writes in read-only mode.
-    pub fn check_write(&self, verb: &str) -> std::result::Result<(), String> {
+    pub fn check_write(&self, verb: &str) -> std::result::Result<(), Denied> {
         if self.doc.read_only {
-            return Err(format!("`{verb}` refused: the Kubernetes capability is read-only"));
+            return Err(Denied(format!("`{verb}` refused: the Kubernetes capability is read-only")));
         }
         Ok(())
     }
 
-    pub fn check_namespace(&self, namespace: Option<&str>) -> std::result::Result<(), String> {
+    pub fn check_namespace(&self, namespace: Option<&str>) -> std::result::Result<(), Denied> {
         let d = &self.doc;
         match namespace {
             Some(ns) if d.denied_namespaces.iter().any(|n| n == ns) => {
-                Err(format!("namespace `{ns}` is denied by policy"))
+                Err(Denied(format!("namespace `{ns}` is denied by policy")))
             }
             Some(ns) if !d.allowed_namespaces.is_empty() && !d.allowed_namespaces.iter().any(|n| n == ns) => {
-                Err(format!("namespace `{ns}` is not among the allowed namespaces {:?}", d.allowed_namespaces))
+                Err(Denied(format!("namespace `{ns}` is not among the allowed namespaces {:?}", d.allowed_namespaces)))
             }
-            None if !d.allowed_namespaces.is_empty() => {
-                Err(format!("cluster-wide access refused: only namespaces {:?} are allowed", d.allowed_namespaces))
-            }
+            None if !d.allowed_namespaces.is_empty() => Err(Denied(format!(
+                "cluster-wide access refused: only namespaces {:?} are allowed",
+                d.allowed_namespaces
+            ))),
             _ => Ok(()),
         }
     }
 
-    pub fn check_kind(&self, kind: &str) -> std::result::Result<(), String> {
+    pub fn check_kind(&self, kind: &str) -> std::result::Result<(), Denied> {
         if self.doc.denied_kinds.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
-            return Err(format!("kind `{kind}` is denied by policy"));
+            return Err(Denied(format!("kind `{kind}` is denied by policy")));
         }
         if kind.eq_ignore_ascii_case("secret") && self.doc.secrets == SecretMode::Deny {
-            return Err("Secrets are denied by policy".into());
+            return Err(Denied("Secrets are denied by policy".into()));
         }
         Ok(())
     }
@@ -270,7 +225,7 @@ mod tests {
     #[test]
     fn read_only_refuses_writes() {
         let p = policy(KubePolicyDocument { read_only: true, ..Default::default() });
-        assert!(p.check_write("delete").unwrap_err().contains("read-only"));
+        assert!(p.check_write("delete").unwrap_err().0.contains("read-only"));
         assert!(policy(KubePolicyDocument::default()).check_write("delete").is_ok());
     }
 

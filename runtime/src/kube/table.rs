@@ -4,8 +4,8 @@
 //! objects, so summary lists cost less than the plain LIST they replace.
 
 use super::KubeService;
+use super::api::{ListOptions, ResourceRef};
 use super::ops::{KubeFailure, list_request, parse_answer, shape_list};
-use crate::sandbox::bindings::kube::{ListOptions, ResourceRef};
 use http::HeaderValue;
 use http::header::ACCEPT;
 use serde_json::{Map, Value, json};

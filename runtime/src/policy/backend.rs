@@ -3,9 +3,9 @@
 //! and the egress grant to exactly the configured backend origin(s).
 
 use super::BackendDocument;
-use super::egress::{EgressPolicy, HostRule};
+use super::egress::{EgressPolicy, HostRule, RuleError};
 use crate::error::{Error, Result};
-use crate::host::config::ComponentSettings;
+use crate::policy::ComponentSettings;
 
 /// Fill settings/secrets from the environment (environment wins over the
 /// config file), then allow egress to each configured backend URL.
@@ -51,7 +51,7 @@ pub fn apply(
 /// `http://host:port/base/` -> a rule for exactly that scheme, host, port and
 /// path prefix. A bare `host:port` means `http://host:port`, as the Go server
 /// reads its addresses.
-fn origin_rule(url: &str) -> std::result::Result<HostRule, String> {
+fn origin_rule(url: &str) -> std::result::Result<HostRule, RuleError> {
     let with_scheme;
     let url = if url.contains("://") {
         url
@@ -59,7 +59,7 @@ fn origin_rule(url: &str) -> std::result::Result<HostRule, String> {
         with_scheme = format!("http://{url}");
         &with_scheme
     };
-    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    let parsed = url::Url::parse(url).map_err(|e| RuleError(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("must be an http or https URL".into());
     }

@@ -69,17 +69,34 @@ impl fmt::Display for Denial {
     }
 }
 
+/// An egress rule that does not parse; the message says why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleError(pub String);
+
+impl From<String> for RuleError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for RuleError {
+    fn from(message: &str) -> Self {
+        Self(message.to_string())
+    }
+}
+
 fn default_port(scheme: &str) -> u16 {
     if scheme == "https" { 443 } else { 80 }
 }
 
 impl HostRule {
     /// Parse `scheme://host[:port][/path-prefix]`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RuleError> {
         let (scheme, rest) = text.split_once("://").ok_or("expected scheme://host[:port][/path]")?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
-            return Err(format!("scheme `{scheme}` is not http or https"));
+            return Err(RuleError(format!("scheme `{scheme}` is not http or https")));
         }
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
@@ -138,10 +155,10 @@ impl HostRule {
     }
 }
 
-fn parse_host_pattern(host: &str) -> Result<HostPattern, String> {
+fn parse_host_pattern(host: &str) -> Result<HostPattern, RuleError> {
     // One trailing dot (fully-qualified form) is allowed; `*.` is not a pattern.
     if host.ends_with("*.") || host.ends_with("..") {
-        return Err(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
+        return Err(RuleError(format!("`{host}` is not a host name, IP address, `*` or `*.domain`")));
     }
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if host == "*" {
@@ -163,7 +180,7 @@ fn parse_host_pattern(host: &str) -> Result<HostPattern, String> {
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     if !valid {
-        return Err(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
+        return Err(RuleError(format!("`{host}` is not a host name, IP address, `*` or `*.domain`")));
     }
     Ok(if suffix { HostPattern::Suffix(format!(".{name}")) } else { HostPattern::Name(name.to_string()) })
 }

@@ -7,37 +7,10 @@
 
 use crate::error::{Error, Result};
 use base64::Engine as _;
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::Signature;
 use std::path::{Path, PathBuf};
 
-/// Keys whose signatures are trusted, and whether every component needs one.
-#[derive(Debug, Clone, Default)]
-pub struct Trust {
-    pub keys: Vec<VerifyingKey>,
-    pub require_signatures: bool,
-}
-
-impl Trust {
-    /// Parse base64 public keys (32 bytes each); `key` names the setting.
-    pub fn parse(keys: &[String], require_signatures: bool, key: &str) -> Result<Self> {
-        let mut parsed = Vec::new();
-        for (i, k) in keys.iter().enumerate() {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(k.trim())
-                .map_err(|e| Error::invalid(format!("{key}[{i}]"), format!("not base64: {e}")))?;
-            let bytes: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| Error::invalid(format!("{key}[{i}]"), "an ed25519 public key is 32 bytes"))?;
-            let vk = VerifyingKey::from_bytes(&bytes)
-                .map_err(|e| Error::invalid(format!("{key}[{i}]"), format!("not an ed25519 public key: {e}")))?;
-            parsed.push(vk);
-        }
-        if require_signatures && parsed.is_empty() {
-            return Err(Error::invalid("sandbox.require_signatures", "needs sandbox.trusted_keys"));
-        }
-        Ok(Self { keys: parsed, require_signatures })
-    }
-}
+pub use crate::config::trust::Trust;
 
 /// Where a component's signature is expected.
 pub fn signature_path(component: &Path) -> PathBuf {
@@ -62,25 +35,49 @@ pub fn check_pin(service: &str, path: &Path, digest: &str, pin: Option<&str>) ->
     Ok(())
 }
 
-/// Does a trusted key sign `digest` (hex)? `Err` describes why a present
-/// signature was not accepted; `Ok(false)`: no signature file.
-pub fn verify(trust: &Trust, path: &Path, digest: &str) -> std::result::Result<bool, String> {
+/// Why a present signature was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not base64: {source}", path.display())]
+    Encoding {
+        path: PathBuf,
+        #[source]
+        source: base64::DecodeError,
+    },
+    #[error("{} is not an ed25519 signature", path.display())]
+    Malformed { path: PathBuf },
+    #[error("digest is not hex: {0}")]
+    Digest(#[from] hex::FromHexError),
+    #[error("{} does not verify with any trusted key", path.display())]
+    Untrusted { path: PathBuf },
+}
+
+/// Does a trusted key sign `digest` (hex)? `Ok(false)`: no signature file.
+pub fn verify(trust: &Trust, path: &Path, digest: &str) -> std::result::Result<bool, SignatureError> {
     let sig_path = signature_path(path);
     let text = match std::fs::read_to_string(&sig_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(format!("cannot read {}: {e}", sig_path.display())),
+        Err(source) => return Err(SignatureError::Read { path: sig_path, source }),
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|e| format!("{} is not base64: {e}", sig_path.display()))?;
-    let signature =
-        Signature::from_slice(&bytes).map_err(|_| format!("{} is not an ed25519 signature", sig_path.display()))?;
-    let digest = hex::decode(digest).map_err(|e| e.to_string())?;
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
+        Ok(bytes) => bytes,
+        Err(source) => return Err(SignatureError::Encoding { path: sig_path, source }),
+    };
+    let Ok(signature) = Signature::from_slice(&bytes) else {
+        return Err(SignatureError::Malformed { path: sig_path });
+    };
+    let digest = hex::decode(digest)?;
     if trust.keys.iter().any(|k| k.verify_strict(&digest, &signature).is_ok()) {
         Ok(true)
     } else {
-        Err(format!("{} does not verify with any trusted key", sig_path.display()))
+        Err(SignatureError::Untrusted { path: sig_path })
     }
 }
 

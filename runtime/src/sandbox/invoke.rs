@@ -2,32 +2,23 @@
 //! the component's `InstancePre`, call, classify the outcome, drop the store.
 
 use super::Sandbox;
-use super::bindings::{ToolProvider, types};
 use super::engine::ticks_for;
-use super::limits::CallLimiter;
 use super::registry::LoadedComponent;
-use crate::host::HostState;
-use crate::host::config::{ConfigState, redact};
-use crate::host::helm::HelmState;
-use crate::host::http::EgressHooks;
-use crate::host::kube::KubeState;
-use crate::host::log::LogState;
-use crate::host::progress::{ProgressState, ProgressUpdate};
-use crate::policy::Limits;
-use std::sync::{Arc, Mutex};
+use super::store::HostState;
+use crate::host::CallEnv;
+use crate::host::bindings::{ToolProvider, types};
+use crate::host::kube::Session;
+use crate::host::progress::ProgressUpdate;
+use crate::policy::{Limits, redact};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use wasmtime::{Store, Trap};
-use wasmtime_wasi::WasiCtxBuilder;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi_http::WasiHttpCtx;
 
 /// Fuel units a guest runs between yields to the async scheduler (a
 /// fraction of a millisecond of guest compute; measured in docs/PERFORMANCE.md).
 const FUEL_YIELD_INTERVAL: u64 = 500_000;
-/// Captured guest stderr (panic messages), bounded.
-const STDERR_CAPACITY: usize = 16 * 1024;
 /// How long a call may wait for a free slot before the server answers busy.
 const ADMISSION_WAIT: Duration = Duration::from_secs(10);
 /// Extra wall-clock time past the epoch deadline before the host abandons a
@@ -110,14 +101,6 @@ pub enum CallError {
     Internal(String),
 }
 
-impl CallError {
-    /// Errors the client caused by how it called (JSON-RPC errors) rather
-    /// than tool failures (results with `isError`).
-    pub fn is_protocol_error(&self) -> bool {
-        matches!(self, Self::UnknownTool(_))
-    }
-}
-
 impl Sandbox {
     /// Call `tool` (component-local name) of `component`.
     pub async fn call(
@@ -163,13 +146,13 @@ impl Sandbox {
             .map_err(|_| CallError::Busy(self.max_in_flight))?
             .map_err(|_| CallError::Internal("sandbox closed".into()))?;
         let limits = component.policy.limits_for(tool);
-        let mut store = self.new_store(component, tool, &meta.request_id, limits, progress, cancel.clone());
-        store.data_mut().helm.tenant = meta.tenant_id.clone();
-        let kube = meta.kube.as_ref().map(|k| &k.0).or(self.kube.as_ref());
-        if let Some(kube) = kube {
-            let view = kube.for_caller(meta.caller.as_deref(), &meta.roles).await;
-            store.data_mut().kube.bind(view);
-        }
+        let kube = match meta.kube.as_ref().map(|k| &k.0).or(self.kube.as_ref()) {
+            Some(kube) => Some(kube.for_caller(meta.caller.as_deref(), &meta.roles).await),
+            None => None,
+        };
+        let session = Arc::new(Session::new(kube));
+        let call = Call { tool, request_id: &meta.request_id, tenant: &meta.tenant_id, kube: &session };
+        let mut store = self.new_store(component, &call, limits, progress.as_ref(), &cancel);
         let context = types::CallContext {
             tenant_id: meta.tenant_id,
             request_id: meta.request_id,
@@ -205,7 +188,8 @@ impl Sandbox {
     /// Ask a component for its tool descriptors (once, at load time).
     pub(crate) async fn describe(&self, component: &LoadedComponent) -> Result<Vec<types::ToolDescriptor>, CallError> {
         let limits = component.policy.limits;
-        let mut store = self.new_store(component, "list-tools", "load", limits, None, CancellationToken::new());
+        let call = Call::detached("list-tools");
+        let mut store = self.new_store(component, &call, limits, None, &CancellationToken::new());
         let run = async {
             let instance: ToolProvider = component.pre.instantiate_async(&mut store).await?;
             instance.k8s_mcp_tools_tools().call_list_tools(&mut store).await
@@ -227,53 +211,32 @@ impl Sandbox {
             memory_bytes: usize::MAX,
             max_output_bytes: usize::MAX,
         };
-        self.new_store(component, "bare", "bare", limits, None, CancellationToken::new())
+        self.new_store(component, &Call::detached("bare"), limits, None, &CancellationToken::new())
     }
 
     fn new_store(
         &self,
         component: &LoadedComponent,
-        tool: &str,
-        request_id: &str,
+        call: &Call<'_>,
         limits: Limits,
-        progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
-        cancel: CancellationToken,
+        progress: Option<&mpsc::UnboundedSender<ProgressUpdate>>,
+        cancel: &CancellationToken,
     ) -> Store<HostState> {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
-        // No files, no environment, no sockets: outbound traffic goes only
-        // through the policy-checked wasi:http.
-        let wasi = WasiCtxBuilder::new()
-            .stdout(MemoryOutputPipe::new(STDERR_CAPACITY))
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
-        let state = HostState {
-            wasi,
-            table: wasmtime::component::ResourceTable::new(),
-            http_ctx: WasiHttpCtx::new(),
-            egress: EgressHooks {
-                policy: component.egress.clone(),
-                service: component.name.clone(),
-                breakers: component.breakers.clone(),
-                tls: component.tls.clone(),
-                notes: Arc::new(Mutex::new(Vec::new())),
-            },
-            limiter: CallLimiter::new(limits.memory_bytes),
-            config: ConfigState { settings: component.settings.clone() },
-            log: LogState {
-                service: component.name.clone(),
-                tool: tool.to_string(),
-                request_id: request_id.to_string(),
-                lines: 0,
-            },
-            progress: ProgressState { sink: progress, cancel, reports: 0 },
-            kube: KubeState { service: self.kube.clone(), ..Default::default() },
-            helm: HelmState { service: self.helm.clone(), component: component.name.clone(), tenant: String::new() },
-            stderr,
+        let env = CallEnv {
+            service: &component.name,
+            tool: call.tool,
+            request_id: call.request_id,
+            tenant: call.tenant,
+            settings: &component.settings,
+            egress: &component.egress,
+            breakers: &component.breakers,
+            tls: &component.tls,
+            kube: call.kube,
+            helm: self.helm.as_ref(),
+            progress,
+            cancel,
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&self.engine, HostState::new(&env, limits.memory_bytes));
         store.limiter(|s| &mut s.limiter);
         // Cannot fail: fuel consumption is enabled on the engine.
         let _ = store.set_fuel(limits.fuel);
@@ -284,6 +247,22 @@ impl Sandbox {
         store.set_epoch_deadline(ticks_for(limits.timeout));
         store.epoch_deadline_trap();
         store
+    }
+}
+
+/// Who a store is for, besides its component.
+struct Call<'a> {
+    tool: &'a str,
+    request_id: &'a str,
+    tenant: &'a str,
+    kube: &'a Arc<Session>,
+}
+
+impl Call<'static> {
+    /// A store outside any tool call (loading, benchmarks): no tenant, no cluster.
+    fn detached(tool: &'static str) -> Self {
+        static NO_KUBE: std::sync::LazyLock<Arc<Session>> = std::sync::LazyLock::new(Arc::default);
+        Self { tool, request_id: tool, tenant: "", kube: &NO_KUBE }
     }
 }
 
@@ -302,7 +281,7 @@ fn classify_trap(err: wasmtime::Error, store: &Store<HostState>, limits: Limits)
         return CallError::MemoryLimit { bytes: limits.memory_bytes };
     }
     let stderr = String::from_utf8_lossy(&data.stderr.contents()).into_owned();
-    let stderr = redact(stderr.trim(), &data.config.settings);
+    let stderr = redact(stderr.trim(), &data.caps.config.settings);
     // Rust panics print `panicked at file:line:col:` and the message on the next line.
     let lines: Vec<&str> = stderr.lines().collect();
     let panic_line = match lines.iter().rposition(|l| l.contains("panicked")) {
@@ -325,7 +304,7 @@ fn finish(
     max_output: usize,
 ) -> Result<CallOutput, CallError> {
     let data = store.data();
-    let settings = &data.config.settings;
+    let settings = &data.caps.config.settings;
     match result {
         Ok(out) => {
             let size = out
@@ -373,9 +352,7 @@ fn finish(
                 types::ToolError::UnknownTool(m) | types::ToolError::InvalidArguments(m) => ("error", m),
             };
             let mut message = format!("{kind}: {}", redact(&message, settings));
-            if let Ok(notes) = data.egress.notes.lock()
-                && let Some(last) = notes.last()
-            {
+            if let Some(last) = data.http.last_denial() {
                 message.push_str(&format!(" (egress: {last})"));
             }
             Ok(CallOutput { content: vec![Block::Text(message)], structured: None, is_error: true })

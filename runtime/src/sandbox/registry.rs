@@ -3,14 +3,14 @@
 //! policy, apply the operator's overrides, and ask it for its tools.
 
 use super::Sandbox;
-use super::bindings::{ToolProviderPre, types};
 use crate::config::ComponentConfig;
 use crate::error::{Error, Result};
-use crate::host::HostState;
-use crate::host::config::ComponentSettings;
+use crate::host::bindings::{ToolProviderPre, types};
 use crate::host::http::resilience::Breakers;
 use crate::host::http::{TlsRouting, tls};
+use crate::policy::ComponentSettings;
 use crate::policy::{EgressPolicy, HostRule, Policy, validate_service_name};
+use crate::sandbox::HostState;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -30,7 +30,22 @@ pub struct ToolInfo {
     pub description: String,
     pub input_schema: Map<String, Value>,
     pub output_schema: Option<Map<String, Value>>,
-    pub annotations: types::Annotations,
+    pub annotations: Annotations,
+}
+
+/// MCP tool annotations, as the component declared them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Annotations {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+impl From<types::Annotations> for Annotations {
+    fn from(a: types::Annotations) -> Self {
+        Self { read_only: a.read_only, destructive: a.destructive, idempotent: a.idempotent, open_world: a.open_world }
+    }
 }
 
 /// A compiled component ready to be instantiated per call.
@@ -171,7 +186,8 @@ async fn load_one(
     policy.limits = configured.limits;
     policy.tool_limits = configured.tool_limits;
     let (egress, settings, tls) = (configured.egress, configured.settings, configured.tls);
-    validate_service_name(&name).map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))?;
+    validate_service_name(&name)
+        .map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m.to_string()))?;
     let component = Component::new(sandbox.engine(), &bytes).map_err(|e| Error::component(&name, format!("{e:#}")))?;
     let pre = sandbox
         .linker
@@ -275,7 +291,7 @@ fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
         description: d.description,
         input_schema,
         output_schema,
-        annotations: d.annotations,
+        annotations: d.annotations.into(),
     })
 }
 

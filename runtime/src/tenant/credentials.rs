@@ -10,7 +10,7 @@
 //! never logged, and the result cache keys calls carrying them by a digest
 //! of the values.
 
-use crate::host::config::ComponentSettings;
+use crate::policy::ComponentSettings;
 use crate::sandbox::LoadedComponent;
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
@@ -61,12 +61,17 @@ fn is_configured_backend(component: &LoadedComponent, urls: &str) -> bool {
 
 /// Read the headers meant for `component`; `Ok(None)` when there are none.
 /// `allowed`: the tenant's `allow_request_credentials`.
+/// Request credentials the tenant's policy refuses; the message names the header.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
 pub fn from_headers(
     headers: Option<&HeaderMap>,
     component: &LoadedComponent,
     allowed: &[String],
     tenant: &str,
-) -> Result<Option<RequestCredentials>, String> {
+) -> Result<Option<RequestCredentials>, Refused> {
     let Some(headers) = headers else { return Ok(None) };
     let service = component.name.replace('_', "-");
     let prefix = format!("{HEADER_PREFIX}{service}-");
@@ -83,11 +88,11 @@ pub fn from_headers(
         if matches!(field.as_str(), "url" | "address" | "addresses") {
             let value = value.to_str().unwrap_or("");
             if !is_configured_backend(component, value) {
-                return Err(format!(
+                return Err(Refused(format!(
                     "{shown}: not this tenant's configured backend for `{}`; the address comes from the \
                      server's configuration",
                     component.name
-                ));
+                )));
             }
             continue;
         }
@@ -95,9 +100,9 @@ pub fn from_headers(
             tracing::info!(tenant, header = %shown, "per-request backend header ignored: not a credential");
             continue;
         };
-        let value = value.to_str().map_err(|_| format!("{shown}: not visible ASCII"))?.trim().to_string();
+        let value = value.to_str().map_err(|_| Refused(format!("{shown}: not visible ASCII")))?.trim().to_string();
         if value.is_empty() {
-            return Err(format!("{shown}: empty"));
+            return Err(Refused(format!("{shown}: empty")));
         }
         fields.insert(target, value);
     }

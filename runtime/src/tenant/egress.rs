@@ -41,7 +41,7 @@ pub fn within(inner: &HostRule, outer: &HostRule) -> bool {
 pub fn narrow(entries: &[String], granted: &[HostRule], key: &str) -> Result<Vec<HostRule>, (String, String)> {
     let mut rules = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
-        let rule = HostRule::parse(entry).map_err(|m| (format!("{key}[{i}]"), m))?;
+        let rule = HostRule::parse(entry).map_err(|m| (format!("{key}[{i}]"), m.to_string()))?;
         if !granted.iter().any(|g| within(&rule, g)) {
             let shown: Vec<&str> = granted.iter().map(|g| g.source.as_str()).collect();
             return Err((

@@ -111,36 +111,57 @@ impl Drop for Scratch {
     }
 }
 
+/// A local chart or values file a call may not read.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{0}` is outside the tenant's files folder and the configured file roots (helm.file_roots)")]
+    Outside(String),
+    #[error("values file `{0}` not found")]
+    NotFound(String),
+    #[error("values file `{0}` is not a regular file")]
+    NotAFile(String),
+    #[error("values file `{0}` is larger than {MAX_VALUES_FILE} bytes")]
+    TooLarge(String),
+}
+
 /// Resolve a local path named by a call: relative to the tenant's `files`
 /// folder, or absolute; after resolving symlinks it must lie inside `files`
 /// or a file root. `Ok(None)`: nothing exists at that path.
-pub fn vet_local(path: &str, tenant: &TenantDirs, roots: &[PathBuf]) -> Result<Option<PathBuf>, String> {
+pub fn vet_local(path: &str, tenant: &TenantDirs, roots: &[PathBuf]) -> Result<Option<PathBuf>, FileError> {
     let raw = Path::new(path);
     let joined = if raw.is_absolute() { raw.to_path_buf() } else { tenant.files.join(raw) };
+    let io = |source| FileError::Io { path: path.to_string(), source };
     let canonical = match joined.canonicalize() {
         Ok(p) => p,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{path}: {e}")),
+        Err(e) => return Err(io(e)),
     };
     let files = tenant.files.canonicalize().unwrap_or_else(|_| tenant.files.clone());
     if canonical.starts_with(&files) || roots.iter().any(|r| canonical.starts_with(r)) {
         Ok(Some(canonical))
     } else {
-        Err(format!("`{path}` is outside the tenant's files folder and the configured file roots (helm.file_roots)"))
+        Err(FileError::Outside(path.to_string()))
     }
 }
 
 /// Read a vetted values file (a regular file of bounded size).
-pub fn read_values_file(path: &str, tenant: &TenantDirs, roots: &[PathBuf]) -> Result<Vec<u8>, String> {
-    let file = vet_local(path, tenant, roots)?.ok_or_else(|| format!("values file `{path}` not found"))?;
-    let meta = std::fs::metadata(&file).map_err(|e| format!("{path}: {e}"))?;
+pub fn read_values_file(path: &str, tenant: &TenantDirs, roots: &[PathBuf]) -> Result<Vec<u8>, FileError> {
+    let io = |source| FileError::Io { path: path.to_string(), source };
+    let file = vet_local(path, tenant, roots)?.ok_or_else(|| FileError::NotFound(path.to_string()))?;
+    let meta = std::fs::metadata(&file).map_err(io)?;
     if !meta.is_file() {
-        return Err(format!("values file `{path}` is not a regular file"));
+        return Err(FileError::NotAFile(path.to_string()));
     }
     if meta.len() > MAX_VALUES_FILE {
-        return Err(format!("values file `{path}` is larger than {MAX_VALUES_FILE} bytes"));
+        return Err(FileError::TooLarge(path.to_string()));
     }
-    std::fs::read(&file).map_err(|e| format!("{path}: {e}"))
+    std::fs::read(&file).map_err(io)
 }
 
 /// Total size and count of the files under `dir`.
@@ -195,7 +216,7 @@ mod tests {
         let root = Path::new("/etc").canonicalize().unwrap();
         assert!(vet_local("/etc/hostname", &tenant, &[root]).is_ok());
         assert_eq!(read_values_file("v.yaml", &tenant, &[]).unwrap(), b"a: 1\n");
-        assert!(read_values_file(".", &tenant, &[]).unwrap_err().contains("not a regular file"));
+        assert!(read_values_file(".", &tenant, &[]).unwrap_err().to_string().contains("not a regular file"));
         let mut scratch = tenant.scratch().unwrap();
         let written = scratch.write(b"x: 2").unwrap();
         assert!(written.exists());

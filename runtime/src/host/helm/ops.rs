@@ -4,7 +4,7 @@
 use super::files::{self, TenantDirs};
 use super::run::Helm;
 use super::{Call, HelmError};
-use crate::sandbox::bindings::helm::ReleaseRequest;
+use crate::host::bindings::helm::ReleaseRequest;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -73,9 +73,9 @@ fn check_release_policy(call: &Call, namespace: &str, verb: &str, writes: bool) 
     let Some(kube) = &call.kube else { return Ok(()) };
     let p = &kube.policy;
     if writes {
-        p.check_write(verb).map_err(HelmError::Denied)?;
+        p.check_write(verb)?;
     }
-    p.check_namespace(Some(namespace)).map_err(HelmError::Denied)?;
+    p.check_namespace(Some(namespace))?;
     p.check_kind("Secret").map_err(|m| HelmError::Denied(format!("Helm stores releases as Secrets: {m}")))
 }
 
@@ -183,7 +183,7 @@ async fn chart_arg(call: &Call, chart: &str, version: Option<&str>) -> R<OsStrin
         check_url(call, chart, "chart URL").await?;
         return Ok(chart.into());
     }
-    if let Some(path) = files::vet_local(chart, &call.tenant, &call.svc.file_roots).map_err(HelmError::Denied)? {
+    if let Some(path) = files::vet_local(chart, &call.tenant, &call.svc.file_roots)? {
         return Ok(path.into_os_string());
     }
     if let Some((repo, name)) = chart.split_once('/')
@@ -219,8 +219,7 @@ pub async fn release(call: &Call, verb: Verb, r: &ReleaseRequest) -> R<String> {
     let mut scratch = call.tenant.scratch().map_err(|e| HelmError::Failed(format!("scratch folder: {e}")))?;
     let mut values = Vec::new();
     for f in &r.values_files {
-        let content = files::read_values_file(f, &call.tenant, &call.svc.file_roots)
-            .map_err(|m| if m.contains("not found") { HelmError::NotFound(m) } else { HelmError::Denied(m) })?;
+        let content = files::read_values_file(f, &call.tenant, &call.svc.file_roots)?;
         values.push(scratch.write(&content).map_err(|e| HelmError::Failed(e.to_string()))?);
     }
     for doc in r.values.iter().filter(|d| !d.trim().is_empty()) {
@@ -272,7 +271,9 @@ async fn check_rendered(call: &Call, template: Helm<'_>, namespace: &str) -> R<(
         .map_err(|e| HelmError::Invalid(format!("rendered chart is not valid YAML: {e}")))?;
     for obj in docs.iter().filter(|o| o.is_object()) {
         let kind = obj["kind"].as_str().unwrap_or_default();
-        let deny = |m: String| HelmError::Denied(format!("chart renders {kind} `{}`: {m}", obj["metadata"]["name"]));
+        let deny = |m: crate::kube::policy::Denied| {
+            HelmError::Denied(format!("chart renders {kind} `{}`: {m}", obj["metadata"]["name"]))
+        };
         kube.policy.check_kind(kind).map_err(deny)?;
         match obj["metadata"]["namespace"].as_str().filter(|n| !n.is_empty()) {
             Some(ns) => kube.policy.check_namespace(Some(ns)).map_err(deny)?,

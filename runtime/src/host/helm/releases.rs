@@ -37,7 +37,7 @@ pub async fn list(
     }
     let namespaces: Vec<Option<String>> = match namespace.filter(|n| !n.is_empty()) {
         Some(ns) => {
-            policy.check_namespace(Some(&ns)).map_err(HelmError::Denied)?;
+            policy.check_namespace(Some(&ns))?;
             vec![Some(ns)]
         }
         // Restricted to some namespaces: list each of them, not the cluster.

@@ -58,7 +58,7 @@ pub fn backend_config(settings: &BTreeMap<String, String>) -> Result<Option<Arc<
     } else {
         let mut roots = web_roots();
         if let Some(path) = ca {
-            let certs = read_certs(path).map_err(|m| ("tls_ca_file".to_string(), m))?;
+            let certs = read_certs(path).map_err(|m| ("tls_ca_file".to_string(), m.to_string()))?;
             for c in certs {
                 roots.add(c).map_err(|e| ("tls_ca_file".to_string(), format!("{path}: {e}")))?;
             }
@@ -67,7 +67,7 @@ pub fn backend_config(settings: &BTreeMap<String, String>) -> Result<Option<Arc<
     };
     let config = match (cert, key) {
         (Some(cert), Some(key)) => {
-            let certs = read_certs(cert).map_err(|m| ("tls_cert_file".to_string(), m))?;
+            let certs = read_certs(cert).map_err(|m| ("tls_cert_file".to_string(), m.to_string()))?;
             let key =
                 PrivateKeyDer::from_pem_file(key).map_err(|e| ("tls_key_file".to_string(), format!("{key}: {e}")))?;
             builder.with_client_auth_cert(certs, key).map_err(|e| ("tls_cert_file".to_string(), e.to_string()))?
@@ -79,12 +79,23 @@ pub fn backend_config(settings: &BTreeMap<String, String>) -> Result<Option<Arc<
     Ok(Some(Arc::new(config)))
 }
 
-fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| format!("{path}: {e}"))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{path}: {e}"))?;
-    if certs.is_empty() { Err(format!("{path}: no PEM certificate found")) } else { Ok(certs) }
+/// A certificate file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum CertError {
+    #[error("{path}: {source}")]
+    Pem {
+        path: String,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("{0}: no PEM certificate found")]
+    Empty(String),
+}
+
+fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, CertError> {
+    let pem = |source| CertError::Pem { path: path.to_string(), source };
+    let certs = CertificateDer::pem_file_iter(path).map_err(pem)?.collect::<Result<Vec<_>, _>>().map_err(pem)?;
+    if certs.is_empty() { Err(CertError::Empty(path.to_string())) } else { Ok(certs) }
 }
 
 /// `tls_skip_verify`: accept any server certificate (signatures on the

@@ -5,7 +5,7 @@
 
 use super::identity::{AuthMethod, Identity};
 use super::jwt::JwtVerifier;
-use super::settings::AuthSection;
+use crate::config::frontdoor::AuthSection;
 use crate::error::{Error, Result};
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use axum::http::HeaderMap;
@@ -71,7 +71,7 @@ impl Authenticator {
             let hash = parse_sha256(&format!("{key}.hash"), &k.hash)?;
             let expires = match &k.expires {
                 None => None,
-                Some(text) => Some(super::timefmt::parse(text).ok_or_else(|| {
+                Some(text) => Some(crate::audit::parse_time(text).ok_or_else(|| {
                     Error::invalid(format!("{key}.expires"), format!("`{text}` is not an RFC 3339 time"))
                 })?),
             };
@@ -227,7 +227,7 @@ impl Authenticator {
             return Ok(identity.clone());
         }
         match &self.jwt {
-            Some(jwt) => jwt.verify(token, &self.default_tenant).await.map_err(AuthError::Invalid),
+            Some(jwt) => jwt.verify(token, &self.default_tenant).await.map_err(|r| AuthError::Invalid(r.0)),
             None => Err(AuthError::Invalid("invalid bearer token".into())),
         }
     }
@@ -236,7 +236,7 @@ impl Authenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frontdoor::settings::{ApiKeyEntry, UserEntry};
+    use crate::config::frontdoor::{ApiKeyEntry, UserEntry};
 
     fn hash_of(s: &str) -> String {
         format!("sha256:{}", hex::encode(sha256(s.as_bytes())))

@@ -3,7 +3,7 @@
 //! that passes every check yields an [`Identity`].
 
 use super::identity::{AuthMethod, Identity};
-use super::settings::JwtSection;
+use crate::config::frontdoor::JwtSection;
 use crate::error::{Error, Result};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
@@ -44,7 +44,7 @@ pub struct JwtVerifier {
     audience: String,
     leeway: u64,
     tenant_claim: String,
-    tenant_rules: Vec<super::settings::JwtTenantRule>,
+    tenant_rules: Vec<crate::config::frontdoor::JwtTenantRule>,
     roles_claim: String,
 }
 
@@ -58,7 +58,8 @@ fn alg(name: &str) -> Result<Algorithm> {
 impl JwtVerifier {
     /// `resource`: the server's resource identifier, the default audience.
     pub fn new(section: &JwtSection, resource: Option<&str>) -> Result<Self> {
-        let resolve = |key: &str, v: &str| crate::config::resolve_secret(v).map_err(|m| Error::invalid(key, m));
+        let resolve =
+            |key: &str, v: &str| crate::config::resolve_secret(v).map_err(|m| Error::invalid(key, m.to_string()));
         let mut keys = Vec::new();
         if let Some(secret) = &section.secret {
             let secret = resolve("auth.jwt.secret", secret)?;
@@ -146,10 +147,10 @@ impl JwtVerifier {
     }
 
     /// Verify `token`; the error is a short reason fit for a 401.
-    pub async fn verify(&self, token: &str, default_tenant: &str) -> Result<Identity, String> {
-        let header = decode_header(token).map_err(|_| "malformed token".to_string())?;
+    pub async fn verify(&self, token: &str, default_tenant: &str) -> Result<Identity, Rejected> {
+        let header = decode_header(token).map_err(|_| Rejected::from("malformed token"))?;
         if !self.algorithms.contains(&header.alg) {
-            return Err(format!("algorithm {:?} is not accepted", header.alg));
+            return Err(Rejected(format!("algorithm {:?} is not accepted", header.alg)));
         }
         let mut validation = Validation::new(header.alg);
         validation.set_audience(&[&self.audience]);
@@ -240,10 +241,40 @@ fn reason(e: &jsonwebtoken::errors::Error) -> String {
     }
 }
 
+/// A token refused; the reason is short and safe to show in a 401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejected(pub String);
+
+impl From<&str> for Rejected {
+    fn from(reason: &str) -> Self {
+        Self(reason.to_string())
+    }
+}
+
+impl From<String> for Rejected {
+    fn from(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
+/// Why the JWKS (or its discovery document) could not be fetched.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error(transparent)]
+    Request(#[from] reqwest::Error),
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("discovery document has no jwks_uri")]
+    NoJwksUri,
+    #[error("not a JWKS: {0}")]
+    Format(#[from] serde_json::Error),
+}
+
 impl Jwks {
     /// The cached key set, fetched when stale or (with `force`) when a
     /// token names a key the cache lacks.
-    async fn keys(&self, force: bool, kid: Option<&str>) -> Result<Vec<Key>, String> {
+    async fn keys(&self, force: bool, kid: Option<&str>) -> Result<Vec<Key>, Rejected> {
         let mut cached = self.cached.lock().await;
         let fresh = cached.as_ref().is_some_and(|(at, _)| at.elapsed() < self.ttl);
         let has_kid = |keys: &Vec<Key>| kid.is_none_or(|k| keys.iter().any(|x| x.kid.as_deref() == Some(k)));
@@ -266,21 +297,21 @@ impl Jwks {
         Ok(cached.as_ref().map(|(_, k)| k.clone()).unwrap_or_default())
     }
 
-    async fn fetch(&self) -> Result<Vec<Key>, String> {
+    async fn fetch(&self) -> Result<Vec<Key>, FetchError> {
         let get = |url: String| async move {
-            let r = self.client.get(&url).send().await.map_err(|e| e.to_string())?;
+            let r = self.client.get(&url).send().await?;
             if !r.status().is_success() {
-                return Err(format!("{url}: HTTP {}", r.status()));
+                return Err(FetchError::Status { url, status: r.status().as_u16() });
             }
-            r.json::<Value>().await.map_err(|e| e.to_string())
+            Ok(r.json::<Value>().await?)
         };
         let url = if self.discovery {
             let doc = get(self.url.clone()).await?;
-            doc.get("jwks_uri").and_then(Value::as_str).ok_or("discovery document has no jwks_uri")?.to_string()
+            doc.get("jwks_uri").and_then(Value::as_str).ok_or(FetchError::NoJwksUri)?.to_string()
         } else {
             self.url.clone()
         };
-        let set: JwkSet = serde_json::from_value(get(url).await?).map_err(|e| format!("not a JWKS: {e}"))?;
+        let set: JwkSet = serde_json::from_value(get(url).await?)?;
         let mut keys = Vec::new();
         for jwk in &set.keys {
             let Ok(key) = DecodingKey::from_jwk(jwk) else { continue };

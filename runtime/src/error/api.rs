@@ -1,5 +1,6 @@
-//! The seed's error kinds and their one mapping to HTTP statuses, JSON-RPC
-//! codes and the `{code, message, data}` body of plain HTTP endpoints.
+//! Error kinds and their one mapping to HTTP statuses, JSON-RPC codes, the
+//! `{code, message, data}` body of plain HTTP endpoints, and the MCP channel
+//! a refused tool call goes out on ([`ErrorKind::channel`]).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +11,12 @@ use serde_json::{Value, json};
 pub enum ErrorKind {
     MissingParameter,
     InvalidParameter,
+    /// A tools/call naming a tool the caller's tenant does not have.
+    UnknownTool,
+    /// The caller's tenant is not one this server hosts.
+    UnknownTenant,
+    /// A tool refused its arguments (schema or meaning).
+    InvalidArguments,
     NotFound,
     Unauthorized,
     Forbidden,
@@ -20,8 +27,9 @@ pub enum ErrorKind {
 impl ErrorKind {
     pub fn http_status(self) -> StatusCode {
         match self {
-            Self::MissingParameter | Self::InvalidParameter => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MissingParameter | Self::InvalidParameter | Self::InvalidArguments => StatusCode::BAD_REQUEST,
+            Self::NotFound | Self::UnknownTool => StatusCode::NOT_FOUND,
+            Self::UnknownTenant => StatusCode::FORBIDDEN,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -33,8 +41,9 @@ impl ErrorKind {
     /// the others are server-defined codes in the -32000..-32099 range.
     pub fn jsonrpc_code(self) -> i32 {
         match self {
-            Self::MissingParameter | Self::InvalidParameter => -32602,
+            Self::MissingParameter | Self::InvalidParameter | Self::InvalidArguments | Self::UnknownTool => -32602,
             Self::NotFound => -32002,
+            Self::UnknownTenant => -32003,
             Self::Unauthorized => -32001,
             Self::Forbidden => -32003,
             Self::RateLimited => -32029,
@@ -47,11 +56,44 @@ impl ErrorKind {
         match self {
             Self::MissingParameter => "missing_parameter",
             Self::InvalidParameter => "invalid_parameter",
+            Self::UnknownTool => "unknown_tool",
+            Self::UnknownTenant => "unknown_tenant",
+            Self::InvalidArguments => "invalid_arguments",
             Self::NotFound => "not_found",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
+        }
+    }
+}
+
+/// How MCP reports a tools/call that produced no normal result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A JSON-RPC error: the request could not be routed to a tool.
+    JsonRpc,
+    /// A tool result with `isError: true` and the message as text, so the
+    /// model reads the cause and can correct itself.
+    ToolResult,
+}
+
+impl ErrorKind {
+    /// The one rule for refusals (docs/ARCHITECTURE.md, "Refusals"): a
+    /// tools/call that cannot be routed — unknown tool, unknown tenant, a
+    /// malformed request — is a JSON-RPC error; everything else (policy,
+    /// role, quota, rate, bad arguments, faults) is an `isError` result.
+    pub fn channel(self) -> Channel {
+        match self {
+            Self::MissingParameter | Self::InvalidParameter | Self::UnknownTool | Self::UnknownTenant => {
+                Channel::JsonRpc
+            }
+            Self::InvalidArguments
+            | Self::NotFound
+            | Self::Unauthorized
+            | Self::Forbidden
+            | Self::RateLimited
+            | Self::Internal => Channel::ToolResult,
         }
     }
 }
@@ -144,6 +186,9 @@ mod tests {
         for kind in [
             ErrorKind::MissingParameter,
             ErrorKind::InvalidParameter,
+            ErrorKind::UnknownTool,
+            ErrorKind::UnknownTenant,
+            ErrorKind::InvalidArguments,
             ErrorKind::NotFound,
             ErrorKind::Unauthorized,
             ErrorKind::Forbidden,
@@ -155,6 +200,9 @@ mod tests {
             let response = e.into_response();
             assert_eq!(response.status(), kind.http_status());
         }
+        assert_eq!(ErrorKind::UnknownTool.channel(), Channel::JsonRpc);
+        assert_eq!(ErrorKind::Forbidden.channel(), Channel::ToolResult);
+        assert_eq!(ErrorKind::RateLimited.channel(), Channel::ToolResult);
         let r = ApiError::new(ErrorKind::RateLimited, "slow down").retry_after(3).into_response();
         assert_eq!(r.headers()[header::RETRY_AFTER], "3");
     }

@@ -3,9 +3,9 @@
 //! disk before the call is answered, so no acknowledged call is lost to a
 //! crash. Argument values under sensitive names are redacted.
 
-use super::metrics;
-use super::settings::{AuditSection, Fsync};
+use crate::config::frontdoor::{AuditSection, Fsync};
 use crate::error::{Error, Result};
+use crate::telemetry as metrics;
 use serde::Serialize;
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
@@ -236,5 +236,55 @@ mod tests {
         let rotated = PathBuf::from(format!("{}.1", path.display()));
         assert!(rotated.exists());
         assert!(std::fs::metadata(&path).unwrap().len() <= 300);
+    }
+}
+
+/// `2026-11-26T01:02:03.456Z` (UTC, milliseconds), as audit lines carry it.
+pub fn format_time(t: std::time::SystemTime) -> String {
+    match jiff::Timestamp::try_from(t) {
+        Ok(ts) => format!("{ts:.3}"),
+        Err(_) => String::from("1970-01-01T00:00:00.000Z"),
+    }
+}
+
+/// An RFC 3339 time (`2026-11-26T01:02:03Z`, fractions and offsets allowed)
+/// or a plain date (`2026-11-26`, midnight UTC).
+pub fn parse_time(text: &str) -> Option<std::time::SystemTime> {
+    let text = text.trim();
+    let ts = match text.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts,
+        Err(_) => text.parse::<jiff::civil::Date>().ok()?.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp(),
+    };
+    Some(std::time::SystemTime::from(ts))
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn known_values() {
+        assert_eq!(format_time(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = parse_time("2026-11-26T01:02:03Z").unwrap();
+        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_795_654_923);
+        assert_eq!(parse_time("2026-11-26T02:02:03+01:00"), Some(t));
+        assert!(parse_time("2026-13-01").is_none());
+        assert!(parse_time("soon").is_none());
+        assert!(parse_time("").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn format_then_parse_round_trips(secs in 0u64..8_000_000_000) {
+            let t = UNIX_EPOCH + Duration::from_secs(secs);
+            prop_assert_eq!(parse_time(&format_time(t)), Some(t));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in ".{0,40}") {
+            let _ = parse_time(&s);
+        }
     }
 }

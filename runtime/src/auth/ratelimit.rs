@@ -3,8 +3,8 @@
 //! tenant once the caller is known. Every decision is counted.
 
 use super::identity::Identity;
-use super::metrics;
-use super::settings::{Bucket, Limits};
+use crate::config::frontdoor::{Bucket, Limits};
+use crate::telemetry as metrics;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;

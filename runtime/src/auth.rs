@@ -1,34 +1,21 @@
-//! The front door: everything between a remote client and the tools.
-//!
-//! HTTP requests pass, outermost first: CORS → request logging (and HTTP
-//! metrics) → security headers and the Origin allowlist → the global rate
-//! limit → authentication (then the caller's credential and tenant rate
-//! limits) → MCP. Inside MCP, each tool call is authorized against the
-//! caller's roles, counted in the metrics and written to the audit log.
+//! Who is calling and what they may do: authentication (API keys, passwords,
+//! bearer tokens, JWTs) into an [`Identity`], role-based authorization, and
+//! the per-credential rate buckets. [`FrontDoor`] holds what `[auth]` and
+//! `[ratelimit]` decide; the HTTP middleware (`transport::http`) and the
+//! call pipeline (`call`) consult it.
 
-pub mod admin;
-pub mod audit;
-pub mod auth;
+pub mod authenticate;
 pub mod authz;
-pub mod calls;
-pub mod errors;
-pub mod http;
 pub mod identity;
 pub mod jwt;
-pub mod metrics;
 pub mod ratelimit;
-pub mod settings;
-pub mod sse;
-pub mod timefmt;
 
+use crate::config::frontdoor::FrontDoorConfig;
 use crate::error::Result;
-use audit::AuditLog;
-use auth::Authenticator;
+use authenticate::Authenticator;
 use authz::Authorizer;
 pub use identity::{AuthMethod, Identity};
 use ratelimit::RateLimits;
-use settings::FrontDoorConfig;
-use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, RwLock};
 
 /// What `[auth]` and `[ratelimit]` decide; replaced whole on reload.
@@ -65,7 +52,6 @@ impl Access {
 #[derive(Default)]
 pub struct FrontDoor {
     access: RwLock<Arc<Access>>,
-    pub audit: Option<Arc<AuditLog>>,
     /// Browser origins allowed; empty: only loopback origins.
     pub allowed_origins: Vec<String>,
     /// `Host` header values allowed on MCP routes; empty: any.
@@ -73,8 +59,6 @@ pub struct FrontDoor {
     pub default_tenant: String,
     /// Serving a non-loopback address: a reload may not turn authentication off.
     pub auth_required: bool,
-    /// Tool calls running now (graceful shutdown waits for zero).
-    pub in_flight: AtomicI64,
 }
 
 impl FrontDoor {
@@ -95,18 +79,12 @@ impl FrontDoor {
         allowed_hosts: &[String],
     ) -> Result<Self> {
         let access = Access::new(config, default_tenant)?;
-        let audit = match &config.audit {
-            Some(section) => Some(AuditLog::open(section)?),
-            None => None,
-        };
         Ok(Self {
             access: RwLock::new(Arc::new(access)),
-            audit,
             allowed_origins: allowed_origins.to_vec(),
             allowed_hosts: allowed_hosts.to_vec(),
             default_tenant: default_tenant.into(),
             auth_required: false,
-            in_flight: AtomicI64::new(0),
         })
     }
 

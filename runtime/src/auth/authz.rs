@@ -3,7 +3,7 @@
 //! and refused on tools/call.
 
 use super::identity::{Identity, glob_match};
-use super::settings::RoleSection;
+use crate::config::frontdoor::RoleSection;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default)]
@@ -37,7 +37,7 @@ impl Authorizer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frontdoor::identity::AuthMethod;
+    use crate::auth::identity::AuthMethod;
 
     fn who(roles: &[&str]) -> Identity {
         Identity {

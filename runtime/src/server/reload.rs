@@ -1,6 +1,6 @@
 //! Hot reload: on SIGHUP (and, with `[server] watch = true`, when the
 //! configuration file or a components directory changes) the configuration
-//! file and the components are read again and a new [`Catalog`](super::Catalog) replaces the current
+//! file and the components are read again and a new [`Catalog`](crate::tenant::Catalog) replaces the current
 //! one. Calls in flight keep the components they started with (they hold
 //! them by `Arc`). If anything fails to load, nothing changes: the error is
 //! logged and the previous components and tenants keep serving.
@@ -13,16 +13,16 @@
 //! Turning authentication off on a non-loopback listener is refused as at
 //! start-up.
 
-use super::Catalog;
-use crate::cli::ServeArgs;
+use crate::call::Pipeline;
 use crate::config::Config;
+use crate::config::ServeArgs;
 use crate::error::Result;
-use crate::mcp::McpCore;
 use crate::sandbox::Registry;
+use crate::tenant::Catalog;
 use std::sync::Arc;
 
 /// Build a new catalog from `args` (as at start-up) and swap it in.
-pub async fn reload(core: &McpCore, args: &ServeArgs) -> Result<()> {
+pub async fn reload(core: &Pipeline, args: &ServeArgs) -> Result<()> {
     let config = Config::build(args)?;
     let sandbox = core.sandbox.clone().with_trust(config.trust.clone());
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
@@ -36,7 +36,7 @@ pub async fn reload(core: &McpCore, args: &ServeArgs) -> Result<()> {
     )
     .await?;
     // Built before anything is swapped: an invalid `[auth]` changes nothing.
-    let access = crate::frontdoor::Access::new(&config.frontdoor, &core.frontdoor.default_tenant)?;
+    let access = crate::auth::Access::new(&config.frontdoor, &core.frontdoor.default_tenant)?;
     let (components, tenants) = (catalog.base.registry.components().len(), catalog.tenants.len());
     core.frontdoor.replace_access(access)?;
     core.replace_catalog(catalog);
@@ -47,8 +47,8 @@ pub async fn reload(core: &McpCore, args: &ServeArgs) -> Result<()> {
 /// Changes arriving within this window make one reload (editors write in steps).
 const WATCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
 
-async fn reload_logged(core: &McpCore, args: &ServeArgs) {
-    let m = &crate::frontdoor::metrics::get().reloads;
+async fn reload_logged(core: &Pipeline, args: &ServeArgs) {
+    let m = &crate::telemetry::get().reloads;
     match reload(core, args).await {
         Ok(()) => m.with_label_values(&["ok"]).inc(),
         Err(e) => {
@@ -61,7 +61,7 @@ async fn reload_logged(core: &McpCore, args: &ServeArgs) {
 /// Reload when the config file or anything under `dirs` changes. The
 /// watcher lives as long as the returned value.
 pub fn on_change(
-    core: Arc<McpCore>,
+    core: Arc<Pipeline>,
     args: ServeArgs,
     config: Option<std::path::PathBuf>,
     dirs: Vec<std::path::PathBuf>,
@@ -115,7 +115,7 @@ pub fn on_change(
 }
 
 /// Reload on every SIGHUP until the process ends.
-pub fn on_sighup(core: Arc<McpCore>, args: ServeArgs) {
+pub fn on_sighup(core: Arc<Pipeline>, args: ServeArgs) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};

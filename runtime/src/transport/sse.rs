@@ -5,9 +5,10 @@
 //! over a channel transport, behind the same middleware as `/mcp`, and only
 //! the credential that opened a session may post to it.
 
-use super::errors::{ApiError, ErrorKind};
-use super::identity::Identity;
-use crate::mcp::{McpCore, McpHandler};
+use crate::auth::identity::Identity;
+use crate::call::Pipeline;
+use crate::error::api::{ApiError, ErrorKind};
+use crate::mcp::McpHandler;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
@@ -34,7 +35,7 @@ struct Session {
 }
 
 pub struct SseState {
-    core: Arc<McpCore>,
+    core: Arc<Pipeline>,
     sessions: Mutex<HashMap<String, Session>>,
     shutdown: CancellationToken,
 }
@@ -46,7 +47,7 @@ struct SessionQuery {
 }
 
 /// `/sse` and `/message`, to be placed behind the front door.
-pub fn router(core: Arc<McpCore>, shutdown: CancellationToken) -> Router {
+pub fn router(core: Arc<Pipeline>, shutdown: CancellationToken) -> Router {
     let state = Arc::new(SseState { core, sessions: Mutex::new(HashMap::new()), shutdown });
     Router::new()
         .route("/sse", axum::routing::get(open))

@@ -1,10 +1,10 @@
 //! HTTP middleware of the main listener, in the documented order, and the
 //! RFC 9728 protected resource metadata.
 
-use super::FrontDoor;
-use super::auth::AuthError;
-use super::errors::{ApiError, ErrorKind};
-use super::metrics;
+use crate::auth::FrontDoor;
+use crate::auth::authenticate::AuthError;
+use crate::error::api::{ApiError, ErrorKind};
+use crate::telemetry as metrics;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};

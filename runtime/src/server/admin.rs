@@ -2,8 +2,8 @@
 //! `/readyz` (components loaded). Separate from the MCP listener so it can
 //! stay on loopback or an internal network.
 
-use super::metrics;
-use crate::mcp::McpCore;
+use crate::call::Pipeline;
+use crate::telemetry as metrics;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -13,11 +13,11 @@ use std::sync::{Arc, OnceLock};
 /// Set once the components are loaded; until then `/readyz` answers 503.
 #[derive(Default)]
 pub struct Readiness {
-    core: OnceLock<Arc<McpCore>>,
+    core: OnceLock<Arc<Pipeline>>,
 }
 
 impl Readiness {
-    pub fn set(&self, core: Arc<McpCore>) {
+    pub fn set(&self, core: Arc<Pipeline>) {
         let _ = self.core.set(core);
     }
 }

@@ -1,0 +1,7 @@
+//! Transports and the HTTP front: stdio, streamable HTTP (rmcp), the legacy
+//! SSE endpoint, and the HTTP middleware stack every remote request passes.
+
+pub mod http;
+pub mod sse;
+pub mod stdio;
+pub mod streamable;
