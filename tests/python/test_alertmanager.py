@@ -14,7 +14,7 @@ import uuid
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from helpers import poll as _poll, json_of, stdio_client, text_of
+from support.mcp import poll as _poll, json_of, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
 

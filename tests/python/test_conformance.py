@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from support.runtime import ROOT
 
 CONFORMANCE = ROOT / "target" / "npm" / "node_modules" / ".bin" / "conformance"
 SCENARIOS = [

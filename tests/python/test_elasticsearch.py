@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import threading
 import urllib.request
 
 import pytest
 
-from conftest import free_port, stub_server
-from esfix import only_component
-from helpers import json_of, stdio_client, text_of
+from support.loopback import serving
+from support.mcp import json_of, text_of
+from support.runtime import free_port
 
 pytestmark = pytest.mark.anyio
+SERVICE = "elasticsearch"
 
 LOGS = "k8smcp-logs"
 METRICS = "k8smcp-metrics"
@@ -87,27 +86,10 @@ def seeded(elasticsearch):
     return {"base": base, "docs": docs}
 
 
-@pytest.fixture(scope="module")
-def es_components(tmp_path_factory):
-    return only_component(tmp_path_factory, "elasticsearch")
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("elasticsearch-cache")
-
-
-def base_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_ELASTICSEARCH")}
-    env.update(extra)
-    return env
-
-
 @pytest.fixture
-def client(runtime_bin, es_components, cache_dir, seeded):
+def client(stub_service, seeded):
     def open_client(addresses: str | None = None):
-        env = base_env(MCP_ELASTICSEARCH_ADDRESSES=addresses or seeded["base"])
-        return stdio_client(runtime_bin, es_components, "--cache-dir", str(cache_dir), env=env)
+        return stub_service.client(MCP_ELASTICSEARCH_ADDRESSES=addresses or seeded["base"])
 
     return open_client
 
@@ -297,27 +279,22 @@ class Unavailable(http.server.BaseHTTPRequestHandler):
     do_POST = do_GET
 
 
-async def test_addresses_failover_down_and_unconfigured(client, seeded, runtime_bin, es_components):
+async def test_addresses_failover_down_and_unconfigured(client, seeded, stub_service):
     dead = f"http://127.0.0.1:{free_port()}"
     async with client(f"{dead},{seeded['base']}") as c:
         info = json_of(await c.call_tool("elasticsearch_info", {}))
         assert info["version"]["number"] == "2.4.1"
-    busy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
-    threading.Thread(target=busy.serve_forever, daemon=True).start()
-    busy_url = f"http://127.0.0.1:{busy.server_address[1]}"
-    try:
+    with serving(Unavailable) as busy_url:
         async with client(f"{busy_url},{seeded['base']}") as c:
             found = json_of(await c.call_tool("elasticsearch_search", {"index": LOGS, "size": 1}))
             assert found["total"] == len(seeded["docs"])
         async with client(busy_url) as c:
             r = await c.call_tool("elasticsearch_search", {"index": LOGS})
             assert r.is_error and "HTTP 503" in text_of(r) and "unavailable" in text_of(r)
-    finally:
-        busy.shutdown()
     async with client(dead) as c:
         r = await c.call_tool("elasticsearch_health", {})
         assert r.is_error and "elasticsearch unreachable" in text_of(r) and dead in text_of(r)
-    async with stdio_client(runtime_bin, es_components, env=base_env()) as c:
+    async with stub_service.client() as c:
         r = await c.call_tool("elasticsearch_info", {})
         assert r.is_error and "MCP_ELASTICSEARCH_ADDRESSES" in text_of(r)
 
@@ -328,19 +305,17 @@ STUB_API_KEY = "c3R1Yi1pZDpzdHViLWtleQ=="
 
 
 @pytest.fixture
-def es8(runtime_bin, es_components, cache_dir):
-    with stub_server("elasticsearch") as url:
-        def direct(path: str):
-            req = urllib.request.Request(url + path, headers={"Authorization": f"ApiKey {STUB_API_KEY}"})
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return json.loads(r.read())
+def es8(stub_service, stub):
+    def direct(path: str):
+        req = urllib.request.Request(stub + path, headers={"Authorization": f"ApiKey {STUB_API_KEY}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
 
-        def open_client(**env):
-            env = env or {"MCP_ELASTICSEARCH_API_KEY": STUB_API_KEY}
-            full = base_env(MCP_ELASTICSEARCH_ADDRESSES=url, **env)
-            return stdio_client(runtime_bin, es_components, "--cache-dir", str(cache_dir), env=full)
+    def open_client(**env):
+        env = env or {"MCP_ELASTICSEARCH_API_KEY": STUB_API_KEY}
+        return stub_service.client(MCP_ELASTICSEARCH_ADDRESSES=stub, **env)
 
-        yield open_client, direct
+    return open_client, direct
 
 
 REFERENCE_PARAMS = {

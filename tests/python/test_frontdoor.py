@@ -14,20 +14,9 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from prometheus_client.parser import text_string_to_metric_families
 
-from frontdoor_support import (
-    KEYS,
-    auth_config,
-    claims,
-    client,
-    legacy_sse_client,
-    mint,
-    raw_post,
-    serve,
-    utilities_only,
-)
-from conftest import COMPONENTS
-from frontdoor_support import INIT
-from helpers import text_of
+from support.frontdoor import KEYS, auth_config, claims, client, legacy_sse_client, mint, raw_post, serve, utilities_only
+from support.mcp import INIT, text_of
+from support.runtime import COMPONENTS, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -40,8 +29,6 @@ def components(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(runtime_bin, components, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("frontdoor-server")
-    from conftest import free_port
-
     port = free_port()
     audit = tmp / "audit.log"
     with serve(runtime_bin, components, auth_config(port, audit), tmp, port=port) as s:
@@ -168,8 +155,6 @@ async def test_metrics_move_with_calls(server):
 
 
 def test_public_bind_needs_auth_or_the_override(runtime_bin, components, tmp_path):
-    from conftest import free_port
-
     port = free_port()
     proc = subprocess.run(
         [str(runtime_bin), "serve", "--components", str(components), "--transport", "http", "--admin-listen", "off"],
@@ -225,8 +210,6 @@ def test_sse_session_belongs_to_its_credential(server):
 async def test_identity_reaches_the_component(runtime_bin, components, tmp_path):
     """The caller's tenant (from the JWT's `tenant` claim or the API key's
     entry) is what the component sees in its call context."""
-    from conftest import free_port
-
     hello = COMPONENTS / "target" / "wasm32-wasip2" / "release" / "hello.wasm"
     assert hello.exists(), f"{hello} missing: run scripts/build-components.sh"
     d = tmp_path / "with-hello"

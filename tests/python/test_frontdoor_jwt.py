@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm
 
-from conftest import free_port
-from frontdoor_support import ISSUER, claims, client, mint, raw_post, serve, utilities_only
+from support.frontdoor import ISSUER, KEYS, auth_config, claims, client, mint, raw_post, serve, utilities_only
+from support.loopback import serving
+from support.runtime import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -46,10 +46,8 @@ class Jwks(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def issuer():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(Jwks) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +122,6 @@ def _hmac_with(secret: bytes, c: dict) -> str:
 
 async def test_the_clients_token_never_reaches_a_backend(runtime_bin, tmp_path, origin):
     """A tool's outbound request carries no trace of the caller's credential."""
-    from frontdoor_support import KEYS, auth_config
-
     components = utilities_only(tmp_path)
     port = free_port()
     extra = f'\n[components.utilities]\nallow_http = ["{origin}"]\n'

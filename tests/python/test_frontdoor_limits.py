@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port
-from frontdoor_support import KEYS, auth_config, client, raw_post, serve, utilities_only, wait_until
+from support.frontdoor import KEYS, auth_config, client, raw_post, serve, utilities_only, wait_until
+from support.runtime import free_port
 
 pytestmark = pytest.mark.anyio
 

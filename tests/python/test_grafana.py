@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-import stubfix
-from conftest import free_port
-from grafana_reads import READS
-from helpers import json_of, stdio_client, text_of
+from support import stubs
+from support.grafana import READS
+from support.mcp import json_of, text_of
+from support.runtime import free_port
 
 pytestmark = pytest.mark.anyio
 SERVICE = "grafana"
@@ -64,7 +64,7 @@ def gf(stub_service, stub):
     return stub_service.opener(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN)
 
 
-class Recorder(stubfix.Recorder):
+class Recorder(stubs.Recorder):
     service = SERVICE
 
 
@@ -86,9 +86,8 @@ async def test_lists_every_reference_tool_with_annotations_and_parameters(gf):
     assert {"limit", "offset"} <= set(tools["grafana_dashboards_summary"].input_schema["properties"])
 
 
-async def test_read_only_mode_hides_and_refuses_writes(runtime_bin, stub_service, stub):
-    env = stub_service.env(MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN)
-    async with stdio_client(runtime_bin, stub_service.components, "--read-only", env=env) as client:
+async def test_read_only_mode_hides_and_refuses_writes(stub_service, stub):
+    async with stub_service.client("--read-only", MCP_GRAFANA_URL=stub, MCP_GRAFANA_API_KEY=TOKEN) as client:
         names = {t.name.removeprefix("grafana_") for t in (await client.list_tools()).tools}
         assert names == (REFERENCE_TOOLS | EXTRA_TOOLS) - WRITE_TOOLS
         refused = await client.call_tool("grafana_delete_dashboard", {"uid": "node-exporter"})
@@ -329,16 +328,14 @@ async def test_basic_auth_and_org_header(gf, stub):
         rec.assert_no_secrets(PASSWORD)
 
 
-async def test_config_file_settings_and_secrets(runtime_bin, stub_service, stub, tmp_path):
+async def test_config_file_settings_and_secrets(stub_service, stub, tmp_path):
     """The config-file route: settings.url and a secret taken from the environment."""
-    cfg = tmp_path / "grafana.toml"
-    cfg.write_text(
+    config = (
         "[components.grafana]\n"
         f'settings = {{ url = "{stub}", org_id = "2" }}\n'
         'secrets = { bearer_token = "env:GRAFANA_TEST_TOKEN" }\n'
     )
-    env = stub_service.env(GRAFANA_TEST_TOKEN=TOKEN)
-    async with stdio_client(runtime_bin, stub_service.components, "--config", str(cfg), env=env) as client:
+    async with stub_service.configured(tmp_path, config, GRAFANA_TEST_TOKEN=TOKEN) as client:
         rec = Recorder(client)
         user = await rec.ok("current_user", {})
         assert user["login"] == "sa-mcp" and user["orgId"] == 2
@@ -360,18 +357,15 @@ async def test_bad_credentials_are_a_clear_401(gf, stub):
         rec.assert_no_secrets("not-the-password")
 
 
-async def test_unconfigured_and_unreachable_backend(runtime_bin, stub_service):
-    components = stub_service.components
-    async with stdio_client(runtime_bin, components, env=stub_service.env()) as client:
+async def test_unconfigured_and_unreachable_backend(stub_service):
+    async with stub_service.client() as client:
         r = await client.call_tool("grafana_dashboards", {})
     assert r.is_error and "grafana is not configured" in text_of(r) and "MCP_GRAFANA_URL" in text_of(r)
-    disabled = stub_service.env(MCP_GRAFANA_URL="http://127.0.0.1:9", MCP_GRAFANA_ENABLED="false")
-    async with stdio_client(runtime_bin, components, env=disabled) as client:
+    async with stub_service.client(MCP_GRAFANA_URL="http://127.0.0.1:9", MCP_GRAFANA_ENABLED="false") as client:
         r = await client.call_tool("grafana_dashboards", {})
     assert r.is_error and "grafana is disabled" in text_of(r)
     port = free_port()  # nothing listens here
-    env = stub_service.env(MCP_GRAFANA_URL=f"http://127.0.0.1:{port}", MCP_GRAFANA_API_KEY=TOKEN)
-    async with stdio_client(runtime_bin, components, env=env) as client:
+    async with stub_service.client(MCP_GRAFANA_URL=f"http://127.0.0.1:{port}", MCP_GRAFANA_API_KEY=TOKEN) as client:
         started = time.monotonic()
         r = await client.call_tool("grafana_test_connection", {})
         assert time.monotonic() - started < 30

@@ -12,17 +12,15 @@ import subprocess
 
 import pytest
 
-from conftest import free_port
-from helm_support import CHART, call, err, helm, helm_json, ok, write_config
-from helm_support import helm_components, helm_env, mcp, namespace, repo, work  # noqa: F401 (fixtures)
-from helpers import text_of
+from support.helm import CHART, call, err, helm, helm_json, ok, write_config
+from support.helm import helm_components, helm_env, mcp, namespace, repo, work  # noqa: F401 (fixtures)
+from support.kube import needs_kube
+from support.mcp import text_of
+from support.runtime import free_port
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(
-        os.environ.get("K8S_MCP_KUBE_TESTS") != "1",
-        reason="Helm tests need a kube-apiserver (tests/backends/kube-up.sh); set K8S_MCP_KUBE_TESTS=1 to run them",
-    ),
+    needs_kube,
 ]
 
 async def test_reads_of_a_release_installed_by_helm(mcp, kube_cluster, namespace):

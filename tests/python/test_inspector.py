@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from support.runtime import ROOT
 
 INSPECTOR = ROOT / "target" / "npm" / "node_modules" / ".bin" / "mcp-inspector"
 

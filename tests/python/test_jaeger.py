@@ -6,41 +6,18 @@ server do it: MCP_JAEGER_ADDRESS."""
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import free_port, stub_server
-from esfix import only_component
-from helpers import json_of, stdio_client, text_of
+from support.mcp import json_of, text_of
+from support.runtime import free_port
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def jaeger_components(tmp_path_factory):
-    return only_component(tmp_path_factory, "jaeger")
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("jaeger-cache")
-
-
-def base_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_JAEGER")}
-    env.update(extra)
-    return env
-
-
-@pytest.fixture
-def stub():
-    """A fresh stub per test: its traces are placed relative to its start."""
-    with stub_server("jaeger") as url:
-        yield url
+# The stub fixture is a fresh stub per test: its traces are placed relative to its start.
+SERVICE = "jaeger"
 
 
 def direct(base: str, path: str, **params):
@@ -50,10 +27,9 @@ def direct(base: str, path: str, **params):
 
 
 @pytest.fixture
-def jg(runtime_bin, jaeger_components, cache_dir, stub):
+def jg(stub_service, stub):
     def open_client(address: str | None = None):
-        env = base_env(MCP_JAEGER_ADDRESS=address or stub)
-        return stdio_client(runtime_bin, jaeger_components, "--cache-dir", str(cache_dir), env=env)
+        return stub_service.client(MCP_JAEGER_ADDRESS=address or stub)
 
     return open_client
 
@@ -226,7 +202,7 @@ async def test_dependencies_use_end_ts_and_lookback(jg, stub):
         assert len(capped["dependencies"]) == 1 and capped["total"] == day["total"]
 
 
-async def test_backend_errors(jg, stub, runtime_bin, jaeger_components):
+async def test_backend_errors(jg, stub, stub_service):
     dead = f"http://127.0.0.1:{free_port()}"
     async with jg(dead) as c:
         r = await c.call_tool("jaeger_get_services", {})
@@ -234,11 +210,10 @@ async def test_backend_errors(jg, stub, runtime_bin, jaeger_components):
     async with jg(stub + "/nothing") as c:
         r = await c.call_tool("jaeger_get_services", {})
         assert r.is_error and "HTTP 404" in text_of(r)
-    async with stdio_client(runtime_bin, jaeger_components, env=base_env()) as c:
+    async with stub_service.client() as c:
         r = await c.call_tool("jaeger_get_services", {})
         assert r.is_error and "MCP_JAEGER_ADDRESS" in text_of(r)
-    off = base_env(MCP_JAEGER_ADDRESS=stub, MCP_JAEGER_ENABLED="false")
-    async with stdio_client(runtime_bin, jaeger_components, env=off) as c:
+    async with stub_service.client(MCP_JAEGER_ADDRESS=stub, MCP_JAEGER_ENABLED="false") as c:
         r = await c.call_tool("jaeger_get_services", {})
         assert r.is_error and "jaeger is disabled" in text_of(r)
 

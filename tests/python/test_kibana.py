@@ -12,9 +12,9 @@ import os
 
 import pytest
 
-import stubfix
-from conftest import free_port
-from helpers import stdio_client, text_of
+from support import stubs
+from support.mcp import text_of
+from support.runtime import free_port
 
 pytestmark = pytest.mark.anyio
 SERVICE = "kibana"
@@ -62,7 +62,7 @@ def kb(stub_service, stub):
     return stub_service.opener(MCP_KIBANA_URL=stub, MCP_KIBANA_API_KEY=API_KEY)
 
 
-class Recorder(stubfix.Recorder):
+class Recorder(stubs.Recorder):
     service = SERVICE
 
 
@@ -483,16 +483,14 @@ async def test_backend_down_and_not_configured(kb):
         assert "not configured" in message and "MCP_KIBANA_URL" in message
 
 
-async def test_config_file_settings_and_secrets(runtime_bin, stub_service, stub, tmp_path):
+async def test_config_file_settings_and_secrets(stub_service, stub, tmp_path):
     """The config-file route: settings.url and .space, the API key from the environment."""
-    cfg = tmp_path / "kibana.toml"
-    cfg.write_text(
+    config = (
         "[components.kibana]\n"
         f'settings = {{ url = "{stub}", space = "ops" }}\n'
         'secrets = { api_key = "env:KIBANA_TEST_API_KEY" }\n'
     )
-    env = stub_service.env(KIBANA_TEST_API_KEY=API_KEY)
-    async with stdio_client(runtime_bin, stub_service.components, "--config", str(cfg), env=env) as client:
+    async with stub_service.configured(tmp_path, config, KIBANA_TEST_API_KEY=API_KEY) as client:
         rec = Recorder(client)
         assert ids(await rec.ok("get_dashboards")) == ["ops-dash"]
     rec.assert_no_secrets(API_KEY)

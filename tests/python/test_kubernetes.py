@@ -8,21 +8,17 @@ stopped at the end unless K8S_MCP_KUBE_KEEP=1."""
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import uuid
 
 import pytest
 
-from kubefix import call, deployment, ok, poll, runtime_env
-from helpers import stdio_client, text_of
+from support.kube import call, deployment, needs_kube, ok, poll, runtime_env
+from support.mcp import stdio_client, text_of
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(
-        os.environ.get("K8S_MCP_KUBE_TESTS") != "1",
-        reason="Kubernetes tests need a kube-apiserver (tests/backends/kube-up.sh); set K8S_MCP_KUBE_TESTS=1 to run them",
-    ),
+    needs_kube,
 ]
 
 

@@ -10,13 +10,13 @@ import uuid
 
 import pytest
 
-from conftest import ROOT
-from helpers import text_of
-from kubefix import call, ok, start_cluster, stop_cluster
+from support.kube import call, needs_kube, ok, start_cluster, stop_cluster
+from support.mcp import text_of
+from support.runtime import ROOT
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
+    needs_kube,
 ]
 
 # The second plane: its own state folder and preferred ports.

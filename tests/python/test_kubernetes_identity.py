@@ -5,19 +5,18 @@ callers through the cache."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from conftest import components_subset
-from frontdoor_support import client, serve, sha256
-from helpers import json_of, text_of
-from kubefix import ok
+from support.frontdoor import api_key, client, serve
+from support.kube import needs_kube, ok
+from support.mcp import json_of, text_of
+from support.runtime import components_subset
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
+    needs_kube,
 ]
 
 KEYS = {"alice": "alice-" + uuid.uuid4().hex, "bob": "bob-" + uuid.uuid4().hex}
@@ -25,18 +24,8 @@ KEYS = {"alice": "alice-" + uuid.uuid4().hex, "bob": "bob-" + uuid.uuid4().hex}
 
 def config(kubeconfig: str) -> str:
     return f"""
-[[auth.api_keys]]
-name = "alice"
-hash = "{sha256(KEYS['alice'])}"
-subject = "alice"
-roles = ["auditors"]
-
-[[auth.api_keys]]
-name = "bob"
-hash = "{sha256(KEYS['bob'])}"
-subject = "bob"
-roles = ["nobody"]
-
+{api_key("alice", KEYS["alice"], subject="alice", roles=["auditors"])}
+{api_key("bob", KEYS["bob"], subject="bob", roles=["nobody"])}
 [kubernetes]
 kubeconfig = "{kubeconfig}"
 impersonate_callers = true

@@ -5,17 +5,16 @@ credential-like printer column masked."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from helpers import text_of
-from kubefix import call, ok, poll
+from support.kube import call, needs_kube, ok, poll
+from support.mcp import text_of
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
+    needs_kube,
 ]
 
 

@@ -7,12 +7,12 @@ import os
 
 import pytest
 
-from helpers import text_of
-from kubefix import call, deployment, ok, poll
+from support.kube import call, deployment, needs_kube, ok, poll
+from support.mcp import text_of
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
+    needs_kube,
 ]
 
 

@@ -13,8 +13,8 @@ import warnings
 
 import pytest
 
-from conftest import free_port
-from helpers import json_of, poll, stdio_client, text_of
+from support.mcp import json_of, poll, stdio_client, text_of
+from support.runtime import component_with_policy, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -153,13 +153,8 @@ async def test_backend_down_fails_fast_then_breaker_opens(runtime_bin, component
         "[components.prometheus]\n"
         f'settings = {{ address = "http://127.0.0.1:{port}" }}\n'
     )
-    policy_dir = tmp_path / "components"
-    policy_dir.mkdir()
-    (policy_dir / "prometheus.wasm").write_bytes((components_dir / "prometheus" / "prometheus.wasm").read_bytes())
-    policy = (components_dir / "prometheus" / "prometheus.policy.toml").read_text()
-    policy = policy.replace("[http]\n", "[http]\nretries = 1\nbreaker_failures = 4\nbreaker_cooldown_ms = 60_000\n")
-    assert "breaker_failures = 4" in policy
-    (policy_dir / "prometheus.policy.toml").write_text(policy)
+    breaker = "[http]\nretries = 1\nbreaker_failures = 4\nbreaker_cooldown_ms = 60_000\n"
+    policy_dir = component_with_policy(tmp_path / "components", "prometheus", "[http]\n", breaker)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_PROM")}
     async with stdio_client(runtime_bin, policy_dir, "--config", str(cfg), env=env) as client:
         started = time.monotonic()
@@ -188,13 +183,7 @@ def handler_hits(prom_url: str, handler: str) -> float:
 async def test_results_are_cached_until_ttl(runtime_bin, components_dir, tmp_path, backends, backend_env):
     """A cached call does not reach Prometheus; after the TTL it does."""
     prom_url = backends["PROMETHEUS_URL"]
-    policy_dir = tmp_path / "components"
-    policy_dir.mkdir()
-    (policy_dir / "prometheus.wasm").write_bytes((components_dir / "prometheus" / "prometheus.wasm").read_bytes())
-    policy = (components_dir / "prometheus" / "prometheus.policy.toml").read_text()
-    policy = policy.replace("ttl_ms = 5_000", "ttl_ms = 1_500")
-    assert "ttl_ms = 1_500" in policy
-    (policy_dir / "prometheus.policy.toml").write_text(policy)
+    policy_dir = component_with_policy(tmp_path / "components", "prometheus", "ttl_ms = 5_000", "ttl_ms = 1_500")
     route = "/api/v1/status/buildinfo"
     async with stdio_client(runtime_bin, policy_dir, env=backend_env) as client:
         before = handler_hits(prom_url, route)

@@ -10,8 +10,8 @@ import time
 import anyio
 import pytest
 
-from helpers import http_client, json_of, stdio_client, text_of
-from conftest import TESTKIT_WASM, http_server
+from support.mcp import http_client, json_of, stdio_client, text_of
+from support.runtime import TESTKIT_WASM, http_server
 
 pytestmark = pytest.mark.anyio
 

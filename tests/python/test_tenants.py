@@ -15,10 +15,10 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from conftest import COMPONENTS
-from frontdoor_support import claims, client, mint, serve, sha256
-from helpers import text_of
-from tenant_support import AUDIENCE, TENANT_KEYS, stub_prometheus, tenant_components, tenants_config
+from support.frontdoor import api_key, claims, client, mint, serve, utilities_only
+from support.mcp import text_of
+from support.runtime import COMPONENTS
+from support.tenants import AUDIENCE, TENANT_KEYS, stub_prometheus, tenant_components, tenants_config
 
 pytestmark = pytest.mark.anyio
 
@@ -184,7 +184,6 @@ def test_bad_tenant_config_names_the_key(runtime_bin, tmp_path, backends):
 
 
 async def test_anonymous_caller_needs_a_declared_default_tenant(runtime_bin, tmp_path):
-    from frontdoor_support import utilities_only
     components = utilities_only(tmp_path)
     config = '[tenants.default]\nallow_tools = ["utilities_get_time"]\n'
     with serve(runtime_bin, components, config, tmp_path) as s:
@@ -311,8 +310,8 @@ async def test_tenant_owned_components_are_visible_only_to_their_tenant(runtime_
 
 
 async def test_read_only_tenant_and_fuel_per_minute(runtime_bin, tmp_path):
-    config = (f'[[auth.api_keys]]\nname = "t"\nhash = "{sha256(TENANT_KEYS["alpha"])}"\ntenant = "thrifty"\n\n'
-              f'[[auth.api_keys]]\nname = "o"\nhash = "{sha256(TENANT_KEYS["beta"])}"\ntenant = "open"\n\n'
+    config = (api_key("t", TENANT_KEYS["alpha"], tenant="thrifty") + "\n"
+              + api_key("o", TENANT_KEYS["beta"], tenant="open") + "\n"
               '[tenants.thrifty]\nread_only = true\n[tenants.thrifty.limits]\nfuel_per_minute = 1\n\n[tenants.open]\n')
     with serve(runtime_bin, tenant_components(tmp_path), config, tmp_path) as s:
         async with client(s.base, key("beta")) as c:
@@ -331,9 +330,8 @@ async def test_read_only_tenant_and_fuel_per_minute(runtime_bin, tmp_path):
 
 
 async def test_tenant_egress_only_narrows(runtime_bin, tmp_path, origin):
-    from frontdoor_support import utilities_only
-    keys = (f'[[auth.api_keys]]\nname = "n"\nhash = "{sha256(TENANT_KEYS["alpha"])}"\ntenant = "narrow"\n\n'
-            f'[[auth.api_keys]]\nname = "w"\nhash = "{sha256(TENANT_KEYS["beta"])}"\ntenant = "wide"\n\n')
+    keys = (api_key("n", TENANT_KEYS["alpha"], tenant="narrow") + "\n"
+            + api_key("w", TENANT_KEYS["beta"], tenant="wide") + "\n")
     config = (keys + f'[components.utilities]\nallow_http = ["{origin}"]\n\n'
               f'[tenants.narrow.components.utilities]\negress = ["{origin}/json"]\n\n[tenants.wide]\n')
     components = utilities_only(tmp_path)

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from frontdoor_support import client, serve, sha256
-from tenant_support import tenant_components
+from support.frontdoor import api_key, client, serve
+from support.tenants import tenant_components
 
 pytestmark = pytest.mark.anyio
 
@@ -63,9 +63,7 @@ def test_signatures_are_checked_and_required_per_tenant(runtime_bin, tmp_path):
     components = tenant_components(tmp_path)
     sign(key, components / "utilities.wasm")
     sign(stranger, components / "prometheus.wasm")
-    keys = "".join(
-        f'[[auth.api_keys]]\nname = "{t}"\nhash = "{sha256(k)}"\ntenant = "{t}"\n\n' for t, k in KEYS.items()
-    )
+    keys = "".join(api_key(t, k, tenant=t) + "\n" for t, k in KEYS.items())
     config = f"""
 [sandbox]
 trusted_keys = ["{public(key)}"]

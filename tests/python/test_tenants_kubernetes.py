@@ -4,18 +4,18 @@ tenant's namespaces narrow the global policy."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from frontdoor_support import client, serve, sha256
-from helpers import json_of, text_of
-from conftest import components_subset
+from support.frontdoor import api_key, client, serve
+from support.kube import needs_kube
+from support.mcp import json_of, text_of
+from support.runtime import components_subset
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(os.environ.get("K8S_MCP_KUBE_TESTS") != "1", reason="needs a kube-apiserver (K8S_MCP_KUBE_TESTS=1)"),
+    needs_kube,
 ]
 
 KEYS = {"viewers": "viewers-" + uuid.uuid4().hex, "operators": "operators-" + uuid.uuid4().hex,
@@ -23,10 +23,7 @@ KEYS = {"viewers": "viewers-" + uuid.uuid4().hex, "operators": "operators-" + uu
 
 
 def config(kubeconfig: str, ns: str) -> str:
-    keys = "".join(
-        f'[[auth.api_keys]]\nname = "{t}"\nhash = "{sha256(k)}"\nsubject = "{t}-bot"\ntenant = "{t}"\n\n'
-        for t, k in KEYS.items()
-    )
+    keys = "".join(api_key(t, k, subject=f"{t}-bot", tenant=t) + "\n" for t, k in KEYS.items())
     return f"""
 {keys}
 [kubernetes]

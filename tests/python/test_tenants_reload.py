@@ -13,8 +13,8 @@ import anyio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from frontdoor_support import client, raw_post, serve, sha256, utilities_only, wait_until
-from helpers import text_of
+from support.frontdoor import api_key, client, raw_post, serve, utilities_only, wait_until
+from support.mcp import text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -23,11 +23,7 @@ KEY = "reload-key-cmVsb2Fk"
 
 def config(tools: list[str]) -> str:
     return f"""
-[[auth.api_keys]]
-name = "alpha"
-hash = "{sha256(KEY)}"
-tenant = "alpha"
-
+{api_key("alpha", KEY, tenant="alpha")}
 [tenants.alpha]
 allow_tools = {tools!r}
 """.replace("'", '"')
@@ -123,10 +119,7 @@ NEW_KEY = "rotated-key-bmV3a2V5"
 
 def keys_config(key: str, extra: str = "") -> str:
     return f"""
-[[auth.api_keys]]
-name = "alpha"
-hash = "{sha256(key)}"
-{extra}
+{api_key("alpha", key)}{extra}
 """
 
 

@@ -10,14 +10,8 @@ import time
 import httpx2 as httpx
 import pytest
 
-from conftest import http_server
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-}
+from support.mcp import INIT
+from support.runtime import http_server
 
 
 def test_stdio_stdout_carries_only_json_rpc(runtime_bin, components_dir):

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from helpers import http_client, json_of, stdio_client, text_of
+from support.mcp import http_client, json_of, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
 

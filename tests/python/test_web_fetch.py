@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import json_of, stdio_client, text_of
+from support.mcp import json_of, stdio_client, text_of
 
 pytestmark = pytest.mark.anyio
 

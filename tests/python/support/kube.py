@@ -1,22 +1,24 @@
-"""Shared fixtures and helpers for the tests against a real kube-apiserver
-(tests/backends/kube-up.sh: etcd + kube-apiserver/controller-manager/scheduler
-+ a fake node and kubelet). conftest.py re-exports the fixtures."""
+"""The tests against a real kube-apiserver (tests/backends/kube-up.sh: etcd +
+kube-apiserver/controller-manager/scheduler + a fake node and kubelet): the
+shared control plane, MCP clients of the kubernetes component, a fresh
+namespace per test, and calling its tools."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-from helpers import json_of, stdio_client
-from helpers import poll as _poll
+from support.backends import down, up
+from support.mcp import json_of, stdio_client
+from support.mcp import poll as _poll
 
-ROOT = Path(__file__).resolve().parents[2]
-KUBE_UP = ROOT / "tests" / "backends" / "kube-up.sh"
-KUBE_DOWN = ROOT / "tests" / "backends" / "kube-down.sh"
+# The marker of the modules that need the control plane (scripts/test.sh sets K8S_MCP_KUBE_TESTS=1).
+needs_kube = pytest.mark.skipif(
+    os.environ.get("K8S_MCP_KUBE_TESTS") != "1",
+    reason="needs a kube-apiserver (tests/backends/kube-up.sh); set K8S_MCP_KUBE_TESTS=1 to run it",
+)
 
 
 @pytest.fixture(scope="session")
@@ -28,21 +30,12 @@ def kube_cluster():
 
 def start_cluster(**env: str) -> dict[str, str]:
     """Start (or reuse) a control plane; its `export K=V` lines as a dict."""
-    out = subprocess.run([str(KUBE_UP)], capture_output=True, text=True, timeout=1800, env={**os.environ, **env})
-    assert out.returncode == 0, f"kube-up.sh failed:\n{out.stderr[-4000:]}"
-    exports = {}
-    for line in out.stdout.splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, value = line[len("export ") :].split("=", 1)
-            exports[key] = value.strip().strip('"').strip("'")
-    for key in ("KUBE_API_URL", "KUBECONFIG_ADMIN", "KUBECONFIG_DEV"):
-        assert key in exports, f"kube-up.sh did not export {key}: {out.stdout}"
-    return exports
+    return up("kube-up.sh", "KUBE_API_URL", "KUBECONFIG_ADMIN", "KUBECONFIG_DEV", timeout=1800, **env)
 
 
 def stop_cluster(**env: str) -> None:
     if os.environ.get("K8S_MCP_KUBE_KEEP") != "1":
-        subprocess.run([str(KUBE_DOWN)], capture_output=True, timeout=120, env={**os.environ, **env})
+        down("kube-down.sh", **env)
 
 
 def runtime_env(kubeconfig: str | None, **extra: str) -> dict[str, str]:

@@ -1,11 +1,12 @@
-"""Helpers for the front-door tests: a utilities-only components directory,
-servers started with a config file and an admin listener, JWT minting and
-MCP clients that send credentials."""
+"""Servers behind the front door: a utilities-only components directory,
+servers started with a config file and an admin listener, API-key entries
+and JWT minting, and MCP clients that send credentials."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import time
@@ -19,23 +20,26 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import components_subset, free_port, stop, wait_http_ready
+from support.mcp import INIT
+from support.runtime import components_subset, free_port, stop, wait_http_ready
 
 JWT_SECRET = "front-door-test-secret-0123456789abcdef"
 ISSUER = "https://issuer.test"
 KEYS = {"ops": "ops-key-Zm9vYmFy", "clock": "clock-key-YmF6cXV4", "expired": "expired-key-cXV1eA"}
 
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-}
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
 def sha256(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def api_key(name: str, key: str, **fields) -> str:
+    """One `[[auth.api_keys]]` table: `name` with the hash of `key`, then
+    `fields` (subject, tenant, roles, expires) as TOML values."""
+    lines = ["[[auth.api_keys]]", f'name = "{name}"', f'hash = "{sha256(key)}"']
+    lines += [f"{field} = {json.dumps(value)}" for field, value in fields.items()]
+    return "\n".join(lines) + "\n"
 
 
 def utilities_only(tmp: Path) -> Path:
@@ -47,25 +51,9 @@ def auth_config(port: int, audit: Path, extra: str = "") -> str:
 [auth]
 resource = "http://127.0.0.1:{port}/mcp"
 
-[[auth.api_keys]]
-name = "ops"
-hash = "{sha256(KEYS['ops'])}"
-subject = "ops-user"
-tenant = "team-a"
-roles = ["ops"]
-
-[[auth.api_keys]]
-name = "clock"
-hash = "{sha256(KEYS['clock'])}"
-subject = "clock-user"
-roles = ["clock"]
-
-[[auth.api_keys]]
-name = "expired"
-hash = "{sha256(KEYS['expired'])}"
-roles = ["ops"]
-expires = "2001-01-01T00:00:00Z"
-
+{api_key("ops", KEYS["ops"], subject="ops-user", tenant="team-a", roles=["ops"])}
+{api_key("clock", KEYS["clock"], subject="clock-user", roles=["clock"])}
+{api_key("expired", KEYS["expired"], roles=["ops"], expires="2001-01-01T00:00:00Z")}
 [auth.jwt]
 secret = "{JWT_SECRET}"
 issuer = "{ISSUER}"
@@ -81,10 +69,6 @@ path = "{audit}"
 fsync = "always"
 {extra}
 """
-
-
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    wait_http_ready(url, proc, timeout)
 
 
 class Server:
@@ -108,7 +92,7 @@ def serve(runtime: Path, components: Path, config: str | None, tmp: Path, *extra
     proc = subprocess.Popen([*args, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, **(env or {})})
     try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+        wait_http_ready(f"http://127.0.0.1:{port}/healthz", proc, timeout=120.0)
         yield Server(proc, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}")
     finally:
         stop(proc, grace=20)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from conftest import components_subset
-from frontdoor_support import ISSUER, JWT_SECRET, sha256
+from support.frontdoor import ISSUER, JWT_SECRET, api_key
+from support.loopback import running
+from support.runtime import components_subset
 
 TENANT_KEYS = {"alpha": "alpha-key-QWxwaGE", "beta": "beta-key-QmV0YQ", "gamma": "gamma-key-R2FtbWE"}
 AUDIENCE = "tenants-test"
@@ -71,13 +71,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def stub_prometheus(name: str, token: str):
-    server = StubPrometheus(name, token)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(StubPrometheus(name, token)) as server:
         yield server
-    finally:
-        server.shutdown()
 
 
 def tenant_components(tmp: Path) -> Path:
@@ -85,10 +80,7 @@ def tenant_components(tmp: Path) -> Path:
 
 
 def tenants_config(audit: Path, a: StubPrometheus, b: StubPrometheus, extra: str = "") -> str:
-    keys = "".join(
-        f'[[auth.api_keys]]\nname = "{t}"\nhash = "{sha256(k)}"\nsubject = "{t}-user"\ntenant = "{t}"\n\n'
-        for t, k in TENANT_KEYS.items()
-    )
+    keys = "".join(api_key(t, k, subject=f"{t}-user", tenant=t) + "\n" for t, k in TENANT_KEYS.items())
     return f"""
 [auth.jwt]
 secret = "{JWT_SECRET}"

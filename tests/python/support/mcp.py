@@ -1,4 +1,5 @@
-"""Small helpers shared by the end-to-end tests."""
+"""MCP clients of the Python SDK (over stdio and streamable HTTP), reading
+their results, and polling a tool until its answer is what a test waits for."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from pathlib import Path
 import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+
+# A raw JSON-RPC `initialize` request, for tests that speak HTTP without a client.
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+}
 
 
 def stdio_params(runtime: Path, components: Path, *extra: str, env: dict | None = None) -> StdioServerParameters:

@@ -1,17 +1,39 @@
-"""Fixtures of the tests that drive one component over stdio against the stub
-of its backend (tests/stubs/src/bin), configured through the environment the
-way users of the Go server configure it. A test module names its component
-in `SERVICE`; conftest.py re-exports the fixtures."""
+"""The backends' stubs (tests/stubs/src/bin, built beside the runtime) and a
+component run over stdio against one, configured through the environment
+the way users of the Go server configure it. A test module names its
+component in `SERVICE` for the `stub_service` and `stub` fixtures."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import COMPONENTS, components_subset, stub_server
-from helpers import json_of, stdio_client, text_of
+from support.mcp import json_of, stdio_client, text_of
+from support.runtime import RUNTIME, components_subset, stop
+
+STUBS_BIN_DIR = RUNTIME.parent
+
+
+@contextlib.contextmanager
+def stub_server(name: str):
+    """Run the stub server `k8s-mcp-stubs`' binary `name` (tests/stubs/src/bin)
+    on a free loopback port; yields its base URL. Stubs follow the upstream
+    API documentation for backends no real server of is installable here."""
+    exe = STUBS_BIN_DIR / name
+    assert exe.exists(), f"{exe} missing: run `cargo build --bins`"
+    proc = subprocess.Popen([str(exe), "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        m = re.match(r"listening on (http://\S+)", line)
+        assert m, f"stub {name} did not start: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+        yield m.group(1)
+    finally:
+        stop(proc)
 
 
 def module_service(request) -> str:
@@ -37,13 +59,23 @@ class StubService:
         env.update(extra)
         return env
 
+    def client(self, *extra: str, **env: str):
+        """An MCP client whose component is configured by `env` alone (and the
+        runtime arguments `extra`)."""
+        return stdio_client(self.runtime, self.components, "--cache-dir", str(self.cache_dir), *extra, env=self.env(**env))
+
+    def configured(self, folder: Path, config: str, **env: str):
+        """An MCP client of a runtime reading the config file `config` (written to `folder`)."""
+        path = folder / f"{self.service}.toml"
+        path.write_text(config)
+        return self.client("--config", str(path), **env)
+
     def opener(self, **defaults: str):
         """Opens MCP clients whose component is configured by `defaults`, or
         by the variables given instead."""
 
         def open_client(**env: str):
-            full = self.env(**(env or defaults))
-            return stdio_client(self.runtime, self.components, "--cache-dir", str(self.cache_dir), env=full)
+            return self.client(**(env or defaults))
 
         return open_client
 
@@ -52,7 +84,6 @@ class StubService:
 def stub_service(request, runtime_bin, tmp_path_factory) -> StubService:
     """The module's `SERVICE` component, ready to run."""
     service = module_service(request)
-    assert (COMPONENTS / service / f"{service}.wasm").exists(), "run scripts/build-components.sh"
     components = components_subset(tmp_path_factory.mktemp(f"{service}-components"), service)
     return StubService(service, runtime_bin, components, tmp_path_factory.mktemp(f"{service}-cache"))
 

@@ -1,4 +1,4 @@
-"""Fixtures and helpers of the helm component tests (tests/python/test_helm.py):
+"""Fixtures and helpers of the helm component tests (test_helm.py):
 a runtime with only the helm component, a file root and Helm state folder,
 a loopback chart repository, the real helm binary from kube-up.sh."""
 
@@ -8,16 +8,15 @@ import functools
 import http.server
 import json
 import os
-import shutil
 import subprocess
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from helpers import json_of, stdio_client, text_of
+from support.loopback import serving
+from support.mcp import json_of, stdio_client, text_of
+from support.runtime import ROOT, components_subset
 
 CHART = ROOT / "tests" / "fixtures" / "charts" / "demo"
 
@@ -44,11 +43,8 @@ def repo(work):
     """A chart repository (index.yaml + packaged chart) on a loopback port."""
     served = work / "repo"
     served.mkdir()
-    handler = functools.partial(QuietHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield served, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(functools.partial(QuietHandler, directory=str(served))) as url:
+        yield served, url
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -76,12 +72,7 @@ def write_config(work: Path, repo_url: str | None, *, tenant: str = "default", k
 @pytest.fixture(scope="module")
 def helm_components(components_dir, tmp_path_factory) -> Path:
     """Only the helm component (start-up compiles every component it finds)."""
-    d = tmp_path_factory.mktemp("helm-components")
-    for name in ("helm.wasm", "helm.policy.toml"):
-        src = components_dir / "helm" / name
-        assert src.exists(), f"{src} missing: run scripts/build-components.sh"
-        shutil.copy(src, d / name)
-    return d
+    return components_subset(tmp_path_factory.mktemp("helm-components"), "helm")
 
 
 @pytest.fixture

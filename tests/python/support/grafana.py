@@ -2,6 +2,8 @@
 Grafana API stub's seed data (tests/stubs/src/bin/grafana/state.rs): used by
 test_grafana.py."""
 
+from __future__ import annotations
+
 # Read tools against the stub's seed data: (tool, arguments, check).
 READS = [
     ("dashboards", {}, lambda r: r["count"] == 20 and r["truncated"] and r["dashboards"][0]["url"].startswith("/d/")),
