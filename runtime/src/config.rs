@@ -87,6 +87,47 @@ pub struct SandboxSection {
     pub trusted_keys: Vec<String>,
     /// Refuse every component without a valid signature.
     pub require_signatures: Option<bool>,
+    /// Fail start-up and reloads on any component that cannot be loaded,
+    /// instead of leaving it out (default false).
+    pub strict: Option<bool>,
+    /// Most tools one component may declare (default 512).
+    pub max_tools: Option<usize>,
+    /// Most bytes of tool descriptors (names, descriptions, schemas) one
+    /// component may declare (default 4 MiB).
+    pub max_descriptor_bytes: Option<usize>,
+}
+
+/// How components are admitted when they load: a component that fails is
+/// left out (and reported) unless `strict`; descriptors are bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadRules {
+    pub strict: bool,
+    pub max_tools: usize,
+    pub max_descriptor_bytes: usize,
+}
+
+impl Default for LoadRules {
+    fn default() -> Self {
+        Self { strict: false, max_tools: 512, max_descriptor_bytes: 4 * 1024 * 1024 }
+    }
+}
+
+impl LoadRules {
+    fn from_section(s: &SandboxSection) -> Result<Self> {
+        let d = Self::default();
+        let rules = Self {
+            strict: s.strict.unwrap_or(d.strict),
+            max_tools: s.max_tools.unwrap_or(d.max_tools),
+            max_descriptor_bytes: s.max_descriptor_bytes.unwrap_or(d.max_descriptor_bytes),
+        };
+        if !(1..=100_000).contains(&rules.max_tools) {
+            return Err(Error::invalid("sandbox.max_tools", "must be between 1 and 100000"));
+        }
+        if !(1024..=256 * 1024 * 1024).contains(&rules.max_descriptor_bytes) {
+            return Err(Error::invalid("sandbox.max_descriptor_bytes", "must be between 1 KiB and 256 MiB"));
+        }
+        Ok(rules)
+    }
 }
 
 /// What the operator grants or narrows for one component.
@@ -105,6 +146,10 @@ pub struct ComponentConfig {
     pub limits: LimitsDocument,
     /// Expected SHA-256 digest (hex) of the component file; others are refused.
     pub sha256: Option<String>,
+    /// Host capabilities granted to the component (`config`, `log`,
+    /// `progress`, `http`, `kube`, `helm`); absent: the defaults (see
+    /// `policy::grants`).
+    pub grants: Option<Vec<String>>,
 }
 
 /// The effective, validated configuration.
@@ -127,6 +172,8 @@ pub struct Config {
     /// Secrets resolved; names validated.
     pub tenants: BTreeMap<String, crate::config::tenant::TenantSection>,
     pub trust: crate::config::trust::Trust,
+    /// How components are admitted when they load.
+    pub load: LoadRules,
     /// Reload on changes to the config file and components directories.
     pub watch: bool,
 }
@@ -211,6 +258,7 @@ impl Config {
         {
             return Err(Error::invalid(format!("tenants.{name}.require_signatures"), "needs sandbox.trusted_keys"));
         }
+        let load = LoadRules::from_section(&file.sandbox)?;
         let mut allowed_hosts = file.server.allowed_hosts;
         if allowed_hosts.is_empty() {
             allowed_hosts = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
@@ -239,6 +287,7 @@ impl Config {
             helm: file.helm,
             tenants,
             trust,
+            load,
             watch: file.server.watch.unwrap_or(false),
         })
     }

@@ -14,7 +14,7 @@ pub mod kube;
 pub mod log;
 pub mod progress;
 
-use crate::policy::{ComponentSettings, EgressPolicy};
+use crate::policy::{ComponentSettings, EgressPolicy, Grant, Grants};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +24,8 @@ use wasmtime::component::Linker;
 pub struct CallEnv<'a> {
     /// The calling component's service name.
     pub service: &'a Arc<str>,
+    /// The capabilities the component was granted (for this tenant).
+    pub grants: &'a Grants,
     pub tool: &'a str,
     pub request_id: &'a str,
     /// The caller's tenant, decided by the runtime (never the guest).
@@ -51,4 +53,12 @@ pub trait Capability: Sized + Send + 'static {
     /// Link the capability's WIT interface; `get` reaches its state in the
     /// store's data.
     fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()>;
+}
+
+/// Record a call into a capability the component was not granted (log line
+/// and `k8s_mcp_capability_denials_total`) and say so in one sentence.
+pub fn denied(component: &str, grant: Grant) -> String {
+    tracing::warn!(component, capability = grant.name(), "capability denied: not granted");
+    crate::telemetry::get().capability_denials.with_label_values(&[component, grant.name()]).inc();
+    format!("component `{component}` is not granted the `{grant}` capability (operator: [components.{component}] grants)")
 }

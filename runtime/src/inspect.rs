@@ -23,9 +23,16 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
         )?,
         None => Default::default(),
     };
-    let sandbox = Sandbox::new(None, 1)?.with_trust(trust);
+    let helm = match &file {
+        Some(f) => crate::host::helm::HelmService::new(&f.helm, &f.kubernetes)?,
+        None => crate::host::helm::HelmService::new(&Default::default(), &Default::default())?,
+    };
+    let sandbox = Sandbox::new(None, 1)?.with_trust(trust).with_helm(Some(helm));
     let registry = Registry::load(&sandbox, &args.dir, &overrides).await?;
     let mut out = String::new();
+    for f in registry.failed() {
+        let _ = writeln!(out, "{} failed: {} ({})\n  {}", f.name, f.cause, f.path.display(), f.message);
+    }
     match &args.tenant {
         None => {
             for c in registry.components() {
@@ -48,6 +55,9 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
             describe_tenant(&mut out, name, section, kube)?;
             for c in scope.registry.components() {
                 describe(&mut out, c, detailed);
+            }
+            for f in &scope.failed {
+                let _ = writeln!(out, "{} failed: {} ({})\n  {}", f.name, f.cause, f.path.display(), f.message);
             }
         }
     }
@@ -104,6 +114,14 @@ fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {
     let l = &c.policy.limits;
     let _ = writeln!(out, "{} ({} tools) {}", c.name, c.tools.len(), c.path.display());
     let _ = writeln!(out, "  sha256: {} signed: {}", c.digest, if c.signed { "yes" } else { "no" });
+    let origin = match c.origin {
+        crate::sandbox::registry::Origin::Operator => "operator",
+        crate::sandbox::registry::Origin::Tenant => "tenant (untrusted manifest)",
+    };
+    let _ = writeln!(out, "  grants: {} (origin: {origin})", c.grants);
+    for w in &c.warnings {
+        let _ = writeln!(out, "  warning: {w}");
+    }
     let _ = writeln!(
         out,
         "  limits: fuel={} timeout_ms={} memory_mb={} max_output_bytes={}",

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod egress;
+pub mod grants;
 pub mod net;
 pub mod secrets;
 
@@ -14,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use egress::{Denial, EgressPolicy, HostRule, RuleError};
+pub use grants::{Grant, Grants};
 pub use secrets::{ComponentSettings, redact};
 
 /// Defaults for a component without a manifest: no network, modest limits.
@@ -43,6 +45,10 @@ pub struct PolicyDocument {
     pub backend: Option<BackendDocument>,
     #[serde(default)]
     pub cache: CacheDocument,
+    /// Host capabilities the component asks for (`config`, `log`,
+    /// `progress`, `http`, `kube`, `helm`). A request only narrows what the
+    /// operator grants; absent: everything granted.
+    pub capabilities: Option<Vec<String>>,
 }
 
 /// How a component finds its backend. Configuring the backend's URL (in the
@@ -154,6 +160,18 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// Each field the smaller of the two.
+    pub fn capped_by(self, cap: Limits) -> Limits {
+        Limits {
+            fuel: self.fuel.min(cap.fuel),
+            timeout: self.timeout.min(cap.timeout),
+            memory_bytes: self.memory_bytes.min(cap.memory_bytes),
+            max_output_bytes: self.max_output_bytes.min(cap.max_output_bytes),
+        }
+    }
+}
+
 /// A compiled, validated policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -163,6 +181,11 @@ pub struct Policy {
     pub egress: EgressPolicy,
     pub settings: BTreeMap<String, String>,
     pub backend: Option<BackendDocument>,
+    /// The manifest's capability request, if it made one.
+    pub requested: Option<Grants>,
+    /// Egress rules of an untrusted manifest: not a grant, only a narrowing
+    /// of what the operator grants (tenant components).
+    pub requested_egress: Option<Vec<HostRule>>,
     cache_ttl: Option<Duration>,
     tool_cache_ttl: BTreeMap<String, Option<Duration>>,
 }
@@ -187,6 +210,10 @@ impl Policy {
         {
             return Err(Error::invalid(format!("{origin}: backend.url_setting"), "must not be empty"));
         }
+        let requested = match &doc.capabilities {
+            Some(list) => Some(Grants::parse(list).map_err(|e| Error::invalid(format!("{origin}: capabilities"), e))?),
+            None => None,
+        };
         Ok(Self {
             name,
             limits,
@@ -194,6 +221,8 @@ impl Policy {
             egress,
             settings: doc.settings.clone(),
             backend: doc.backend.clone(),
+            requested,
+            requested_egress: None,
             cache_ttl: doc.cache.ttl_ms.and_then(ttl),
             tool_cache_ttl,
         })

@@ -32,6 +32,8 @@ pub struct Sandbox {
     pub(crate) helm: Option<Arc<crate::host::helm::HelmService>>,
     /// Digest pins and signature keys checked when components load.
     pub(crate) trust: Arc<integrity::Trust>,
+    /// Quarantine or fail, and descriptor bounds, when components load.
+    pub(crate) load_rules: crate::config::LoadRules,
 }
 
 impl Sandbox {
@@ -51,6 +53,7 @@ impl Sandbox {
             kube: None,
             helm: None,
             trust: Arc::default(),
+            load_rules: Default::default(),
         })
     }
 
@@ -69,6 +72,12 @@ impl Sandbox {
     /// Check components' signatures against these keys when loading.
     pub fn with_trust(mut self, trust: integrity::Trust) -> Self {
         self.trust = Arc::new(trust);
+        self
+    }
+
+    /// Admit components under these rules (strict mode, descriptor bounds).
+    pub fn with_load_rules(mut self, rules: crate::config::LoadRules) -> Self {
+        self.load_rules = rules;
         self
     }
 

@@ -22,6 +22,8 @@ pub struct Metrics {
     pub in_flight: IntGauge,
     pub audit_errors: IntCounterVec,
     pub reloads: IntCounterVec,
+    pub load_failures: IntCounterVec,
+    pub capability_denials: IntCounterVec,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -89,6 +91,16 @@ fn build() -> Result<Metrics, prometheus::Error> {
             "reloads_total",
             "Reloads of components and tenants by outcome (ok, rejected).",
             &["outcome"],
+        )?,
+        load_failures: counter(
+            "component_load_failures_total",
+            "Components left out at load time, by component and cause.",
+            &["component", "cause"],
+        )?,
+        capability_denials: counter(
+            "capability_denials_total",
+            "Calls into a host capability the component was not granted.",
+            &["component", "capability"],
         )?,
         registry,
     };

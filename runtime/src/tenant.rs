@@ -41,6 +41,8 @@ pub struct Scope {
     pub audit_tag: Option<String>,
     /// Services whose credentials may arrive in request headers.
     pub request_credentials: Vec<String>,
+    /// The tenant's own components that could not be loaded.
+    pub failed: Vec<crate::sandbox::registry::Failure>,
 }
 
 impl Scope {
@@ -61,6 +63,7 @@ impl Scope {
             fuel_meter: None,
             audit_tag: None,
             request_credentials: Vec::new(),
+            failed: Vec::new(),
         }
     }
 }
@@ -164,6 +167,7 @@ impl Catalog {
             };
             scope.audit_tag = t.audit_tag.clone();
             scope.request_credentials = t.allow_request_credentials.clone();
+            scope.failed = own.as_ref().map(|r| r.failed().to_vec()).unwrap_or_default();
             scopes.insert(name.clone(), scope);
         }
         Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes, epoch: 0 })
@@ -212,7 +216,7 @@ impl FuelMeter {
 }
 
 async fn load_own(sandbox: &Sandbox, dir: &std::path::Path, key: &str) -> Result<Registry> {
-    Registry::load(sandbox, dir, &BTreeMap::new())
+    Registry::load_tenant(sandbox, dir)
         .await
         .map_err(|e| Error::invalid(format!("{key}.components_dir"), format!("{}: {e}", dir.display())))
 }

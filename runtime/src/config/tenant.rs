@@ -89,6 +89,10 @@ pub struct TenantComponent {
     /// Per tool (component-local name).
     #[serde(default)]
     pub tools: BTreeMap<String, TenantTool>,
+    /// Host capabilities for this tenant's calls: for a server-wide
+    /// component a subset of its grants; for the tenant's own component the
+    /// grants themselves (absent: config, log, progress and http).
+    pub grants: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

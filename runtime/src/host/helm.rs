@@ -20,6 +20,7 @@ mod run;
 
 use super::bindings::helm::{HelmError, Host, ReleaseRequest, add_to_linker};
 use super::{CallEnv, Capability};
+use crate::policy::Grant;
 use crate::config::helm::HelmSection;
 use crate::config::kubernetes::KubeSection;
 use crate::error::{Error, Result};
@@ -51,6 +52,12 @@ pub struct HelmService {
 }
 
 impl HelmService {
+    /// Whether `[helm] components` names `component` (its default grants
+    /// then hold `helm` and `kube`).
+    pub fn grants_to(&self, component: &str) -> bool {
+        self.components.iter().any(|c| c == component)
+    }
+
     /// Validate the section; a configured binary or file root that does not
     /// exist fails start-up, a missing `helm` on `PATH` only disables runs.
     pub fn new(section: &HelmSection, kube: &KubeSection) -> Result<Arc<Self>> {
@@ -137,6 +144,9 @@ pub struct HelmState {
     pub tenant: String,
     kube: Arc<super::kube::Session>,
     egress: Arc<crate::policy::EgressPolicy>,
+    granted: bool,
+    /// Whether the call may also use Kubernetes (releases live there).
+    kube_granted: bool,
 }
 
 impl Capability for HelmState {
@@ -147,6 +157,8 @@ impl Capability for HelmState {
             tenant: env.tenant.to_string(),
             kube: env.kube.clone(),
             egress: env.egress.clone(),
+            granted: env.grants.contains(Grant::Helm),
+            kube_granted: env.grants.contains(Grant::Kube),
         }
     }
 
@@ -184,18 +196,16 @@ pub(crate) struct Call {
 
 impl HelmState {
     fn helm_call(&self) -> R<Call> {
-        let svc = self.service.clone().ok_or_else(|| HelmError::NotConfigured("Helm is not configured".into()))?;
-        if !svc.components.iter().any(|c| **c == *self.component) {
-            return Err(HelmError::NotConfigured(format!(
-                "component `{}` is not granted Helm access (helm.components)",
-                self.component
-            )));
+        if !self.granted {
+            let why = super::denied(&self.component, Grant::Helm);
+            return Err(HelmError::NotConfigured(format!("{why}; it is not granted Helm access (helm.components)")));
         }
+        let svc = self.service.clone().ok_or_else(|| HelmError::NotConfigured("Helm is not configured".into()))?;
         let tenant = files::TenantDirs::open(&svc.state_dir, &self.tenant)
             .map_err(|e| HelmError::Failed(format!("tenant Helm state: {e}")))?;
         Ok(Call {
             svc,
-            kube: self.kube.service(),
+            kube: self.kube.service().filter(|_| self.kube_granted),
             context: self.kube.context(),
             tenant,
             tenant_id: self.tenant.clone(),

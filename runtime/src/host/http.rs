@@ -36,6 +36,7 @@ impl HttpState {
                 breakers: env.breakers.clone(),
                 tls: env.tls.clone(),
                 notes: Arc::new(Mutex::new(Vec::new())),
+                granted: env.grants.contains(crate::policy::Grant::Http),
             },
         }
     }
@@ -55,6 +56,8 @@ pub struct EgressHooks {
     pub tls: Arc<TlsRouting>,
     /// Why requests of this call were refused, newest last (read by the invoke path).
     pub notes: Arc<Mutex<Vec<String>>>,
+    /// Without the `http` grant every request is refused before any check.
+    pub granted: bool,
 }
 
 type SendFuture = Box<
@@ -78,12 +81,17 @@ impl WasiHttpHooks for EgressHooks {
         let notes = self.notes.clone();
         let breakers = self.breakers.clone();
         let tls = self.tls.clone();
+        let granted = self.granted;
         Box::new(async move {
             let note = |text: String| {
                 if let Ok(mut n) = notes.lock() {
                     n.push(text);
                 }
             };
+            if !granted {
+                note(super::denied(&service, crate::policy::Grant::Http));
+                return Err(HttpError::HttpRequestDenied);
+            }
             let uri = request.uri().clone();
             let addrs = match authorize(&policy, &uri).await {
                 Ok(addrs) => addrs,

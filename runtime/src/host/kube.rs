@@ -9,6 +9,7 @@ use crate::kube::KubeService;
 use crate::kube::api;
 use crate::kube::ops::{self, KubeFailure};
 use crate::kube::table;
+use crate::policy::Grant;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{HasSelf, Linker};
 
@@ -64,11 +65,20 @@ impl Session {
 /// Per-call Kubernetes state.
 pub struct KubeState {
     session: Arc<Session>,
+    service: Arc<str>,
+    granted: bool,
+}
+
+impl KubeState {
+    /// The session, once the grant is checked.
+    fn session(&self) -> R<&Session> {
+        if self.granted { Ok(&self.session) } else { Err(KubeError::Forbidden(super::denied(&self.service, Grant::Kube))) }
+    }
 }
 
 impl Capability for KubeState {
     fn for_call(env: &CallEnv<'_>) -> Self {
-        Self { session: env.kube.clone() }
+        Self { session: env.kube.clone(), service: env.service.clone(), granted: env.grants.contains(Grant::Kube) }
     }
 
     fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {
@@ -152,7 +162,7 @@ impl From<api::PortForwardSession> for wit::PortForwardSession {
 
 macro_rules! call {
     ($self:ident, |$svc:ident, $ctx:ident| $body:expr) => {{
-        let ($svc, ctx_owned) = $self.session.require()?;
+        let ($svc, ctx_owned) = $self.session()?.require()?;
         let $ctx = ctx_owned.as_deref();
         let $svc = &*$svc;
         Ok($body.await?.into())
@@ -161,16 +171,16 @@ macro_rules! call {
 
 impl Host for KubeState {
     async fn contexts(&mut self) -> R<String> {
-        let (svc, _) = self.session.require()?;
+        let (svc, _) = self.session()?.require()?;
         let (names, default) = svc.contexts();
         Ok(serde_json::json!({ "contexts": names, "default": default }).to_string())
     }
     async fn use_context(&mut self, name: Option<String>) -> R<()> {
-        let (svc, _) = self.session.require()?;
+        let (svc, _) = self.session()?.require()?;
         if let Some(n) = name.as_deref().filter(|n| !n.is_empty()) {
             svc.client(Some(n)).map_err(KubeError::from)?;
         }
-        self.session.set_context(name.filter(|n| !n.is_empty()));
+        self.session()?.set_context(name.filter(|n| !n.is_empty()));
         Ok(())
     }
     async fn discovery(&mut self) -> R<String> {

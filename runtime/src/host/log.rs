@@ -3,7 +3,7 @@
 
 use super::bindings::log::{Host, Level, add_to_linker};
 use super::{CallEnv, Capability};
-use crate::policy::{ComponentSettings, redact};
+use crate::policy::{ComponentSettings, Grant, redact};
 use std::sync::Arc;
 use wasmtime::component::{HasSelf, Linker};
 
@@ -18,6 +18,8 @@ pub struct LogState {
     pub lines: u32,
     /// Secret values are redacted from every line.
     pub settings: Arc<ComponentSettings>,
+    /// Without the grant, lines are dropped (and the denial counted once).
+    granted: bool,
 }
 
 impl Capability for LogState {
@@ -28,6 +30,7 @@ impl Capability for LogState {
             request_id: env.request_id.to_string(),
             lines: 0,
             settings: env.settings.clone(),
+            granted: env.grants.contains(Grant::Log),
         }
     }
 
@@ -39,6 +42,12 @@ impl Capability for LogState {
 impl Host for LogState {
     fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
         self.lines += 1;
+        if !self.granted {
+            if self.lines == 1 {
+                super::denied(&self.service, Grant::Log);
+            }
+            return Ok(());
+        }
         if self.lines > MAX_LINES {
             return Ok(());
         }

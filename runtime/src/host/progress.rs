@@ -4,6 +4,7 @@
 
 use super::bindings::progress::{Host, add_to_linker};
 use super::{CallEnv, Capability};
+use crate::policy::Grant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use wasmtime::component::{HasSelf, Linker};
@@ -17,6 +18,7 @@ pub struct ProgressUpdate {
 }
 
 pub struct ProgressState {
+    /// `None` also without the grant: reports are then dropped.
     pub sink: Option<mpsc::UnboundedSender<ProgressUpdate>>,
     pub cancel: CancellationToken,
     pub reports: u32,
@@ -27,7 +29,11 @@ const MAX_REPORTS: u32 = 10_000;
 
 impl Capability for ProgressState {
     fn for_call(env: &CallEnv<'_>) -> Self {
-        Self { sink: env.progress.cloned(), cancel: env.cancel.clone(), reports: 0 }
+        let granted = env.grants.contains(Grant::Progress);
+        if !granted && env.progress.is_some() {
+            super::denied(env.service, Grant::Progress);
+        }
+        Self { sink: env.progress.filter(|_| granted).cloned(), cancel: env.cancel.clone(), reports: 0 }
     }
 
     fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {

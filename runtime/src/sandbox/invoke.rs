@@ -224,6 +224,7 @@ impl Sandbox {
     ) -> Store<HostState> {
         let env = CallEnv {
             service: &component.name,
+            grants: &component.grants,
             tool: call.tool,
             request_id: call.request_id,
             tenant: call.tenant,

@@ -24,7 +24,7 @@ use std::sync::Arc;
 /// Build a new catalog from `args` (as at start-up) and swap it in.
 pub async fn reload(core: &Pipeline, args: &ServeArgs) -> Result<()> {
     let config = Config::build(args)?;
-    let sandbox = core.sandbox.clone().with_trust(config.trust.clone());
+    let sandbox = core.sandbox.clone().with_trust(config.trust.clone()).with_load_rules(config.load);
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
     let catalog = Catalog::build(
         &sandbox,

@@ -127,21 +127,8 @@ pub fn from_headers(
             settings.secrets.insert(format!("request_{key}"), value.clone());
         }
     }
-    let component = LoadedComponent {
-        name: component.name.clone(),
-        path: component.path.clone(),
-        digest: component.digest.clone(),
-        signed: component.signed,
-        policy: component.policy.clone(),
-        egress: component.egress.clone(),
-        settings: Arc::new(settings),
-        breakers: component.breakers.clone(),
-        tls: component.tls.clone(),
-        generation: component.generation.clone(),
-        manifest: component.manifest.clone(),
-        overrides: None,
-        pre: component.pre.clone(),
-        tools: Vec::new(),
-    };
+    let mut component = component.with_tools(Vec::new());
+    component.settings = Arc::new(settings);
+    component.overrides = None;
     Ok(Some(RequestCredentials { component, digest: hex::encode(hasher.finalize()) }))
 }

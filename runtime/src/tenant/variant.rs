@@ -1,11 +1,15 @@
 //! A tenant's variant of a loaded component: the same compiled code
 //! (`InstancePre` is shared), only the tools the tenant may see, the
 //! tenant's settings and secrets (and therefore its backend origin as the
-//! egress grant), and limits narrowed by the tenant's layers.
+//! egress grant), limits narrowed by the tenant's layers, and its grants:
+//! narrowed for a server-wide component, decided by the tenant's section
+//! for the tenant's own (untrusted) component.
 
 use super::settings::{TenantSection, tenant_tool_limits};
 use crate::error::{Error, Result};
 use crate::sandbox::registry::configure;
+use crate::policy::{Grants, HostRule};
+use crate::sandbox::registry::Origin;
 use crate::sandbox::{LoadedComponent, ToolInfo};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -27,9 +31,7 @@ pub fn build(
     if tools.is_empty() {
         return Ok(None);
     }
-    let mut policy = base.policy.clone();
-    let (mut egress, mut settings, mut tls, mut breakers) =
-        (base.egress.clone(), base.settings.clone(), base.tls.clone(), base.breakers.clone());
+    let mut v = base.with_tools(tools);
     let own = t.components.get(name);
     if let Some(own) = own {
         for tool in own.tools.keys() {
@@ -64,43 +66,77 @@ pub fn build(
                 .collect(),
             None => BTreeSet::new(),
         };
-        let env = |var: &str| if blocked.contains(var) { None } else { std::env::var(var).ok() };
+        // A tenant's own component never reads the server's environment.
+        let untrusted = base.origin == Origin::Tenant;
+        let env = |var: &str| if untrusted || blocked.contains(var) { None } else { std::env::var(var).ok() };
         let c = configure(name, &base.manifest, Some(&merged), &env)
             .map_err(|e| Error::invalid(format!("{key}.components.{name}"), e.to_string()))?;
-        policy.limits = c.limits;
-        policy.tool_limits = c.tool_limits;
-        egress = Arc::new(c.egress);
-        settings = Arc::new(c.settings);
-        tls = Arc::new(c.tls);
-        breakers = Arc::default();
+        v.policy.limits = c.limits;
+        v.policy.tool_limits = c.tool_limits;
+        v.egress = Arc::new(c.egress);
+        v.settings = Arc::new(c.settings);
+        v.tls = Arc::new(c.tls);
+        v.breakers = Arc::default();
     }
-    if let Some(entries) = own.and_then(|o| o.egress.as_ref()) {
-        let key = format!("{key}.components.{name}.egress");
-        let rules = super::egress::narrow(entries, &egress.rules, &key).map_err(|(k, m)| Error::invalid(k, m))?;
-        let mut narrowed = crate::policy::EgressPolicy::clone(&egress);
+    let entries = own.and_then(|o| o.egress.as_ref());
+    let egress_key = format!("{key}.components.{name}.egress");
+    if base.origin == Origin::Tenant {
+        let granted = own_component_egress(entries.map_or(&[][..], Vec::as_slice), base, &egress_key)?;
+        let mut e = crate::policy::EgressPolicy::clone(&v.egress);
+        e.rules.extend(granted);
+        v.egress = Arc::new(e);
+    } else if let Some(entries) = entries {
+        let rules =
+            super::egress::narrow(entries, &v.egress.rules, &egress_key).map_err(|(k, m)| Error::invalid(k, m))?;
+        let mut narrowed = crate::policy::EgressPolicy::clone(&v.egress);
         narrowed.rules = rules;
-        egress = Arc::new(narrowed);
+        v.egress = Arc::new(narrowed);
     }
-    let component_limits = policy.limits;
-    for tool in &tools {
-        let l = tenant_tool_limits(policy.limits_for(&tool.local_name), t, name, &tool.local_name, key)?;
-        policy.tool_limits.insert(tool.local_name.clone(), l);
+    if let Some(list) = own.and_then(|o| o.grants.as_ref()) {
+        v.grants = tenant_grants(list, base, &format!("{key}.components.{name}.grants"))?;
     }
-    policy.limits = tenant_tool_limits(component_limits, t, name, "", key)?;
-    Ok(Some(LoadedComponent {
-        name: base.name.clone(),
-        path: base.path.clone(),
-        digest: base.digest.clone(),
-        signed: base.signed,
-        policy,
-        egress,
-        settings,
-        breakers,
-        tls,
-        generation: base.generation.clone(),
-        manifest: base.manifest.clone(),
-        overrides: base.overrides.clone(),
-        pre: base.pre.clone(),
-        tools,
-    }))
+    let component_limits = v.policy.limits;
+    for tool in &v.tools {
+        let l = tenant_tool_limits(v.policy.limits_for(&tool.local_name), t, name, &tool.local_name, key)?;
+        v.policy.tool_limits.insert(tool.local_name.clone(), l);
+    }
+    v.policy.limits = tenant_tool_limits(component_limits, t, name, "", key)?;
+    Ok(Some(v))
+}
+
+/// The egress of a tenant's own component: the operator's entries for it
+/// (literal addresses allowed: the operator wrote them), kept only where
+/// the component's manifest asked for them when it asked at all.
+fn own_component_egress(entries: &[String], base: &LoadedComponent, key: &str) -> Result<Vec<HostRule>> {
+    let requested = base.manifest.requested_egress.as_deref().filter(|r| !r.is_empty());
+    let mut rules = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let rule = HostRule::parse(entry).map_err(|m| Error::invalid(format!("{key}[{i}]"), m))?;
+        if requested.is_some_and(|asked| !asked.iter().any(|a| super::egress::within(&rule, a))) {
+            tracing::info!(component = &*base.name, rule = entry, "egress entry not requested by the component's manifest; left out");
+            continue;
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+/// A tenant's grants for a component: for a server-wide one only a subset
+/// of its grants; for the tenant's own, what the operator wrote (within the
+/// manifest's request).
+fn tenant_grants(list: &[String], base: &LoadedComponent, key: &str) -> Result<Grants> {
+    let listed = Grants::parse(list).map_err(|e| Error::invalid(key, e))?;
+    if base.origin == Origin::Tenant {
+        return Ok(match &base.manifest.requested {
+            Some(requested) => listed.intersect(requested),
+            None => listed,
+        });
+    }
+    if let Some(extra) = listed.iter().find(|g| !base.grants.contains(*g)) {
+        return Err(Error::invalid(
+            key,
+            format!("`{extra}` is not granted to component `{}`; a tenant can only narrow its grants", base.name),
+        ));
+    }
+    Ok(listed)
 }
