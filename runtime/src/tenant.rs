@@ -16,7 +16,8 @@ use crate::config::frontdoor::Bucket;
 use crate::error::{Error, Result};
 use crate::kube::KubeService;
 use crate::sandbox::ToolInfo;
-use crate::sandbox::{Registry, Sandbox};
+use crate::sandbox::registry::Failure;
+use crate::sandbox::{LoadedComponent, Registry, Sandbox};
 use governor::{DefaultDirectRateLimiter, RateLimiter};
 use settings::TenantSection;
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ pub struct Scope {
     /// Services whose credentials may arrive in request headers.
     pub request_credentials: Vec<String>,
     /// The tenant's own components that could not be loaded.
-    pub failed: Vec<crate::sandbox::registry::Failure>,
+    pub failed: Vec<Failure>,
 }
 
 impl Scope {
@@ -112,12 +113,18 @@ impl Catalog {
             let mut reg = Registry::default();
             let shared = registry.components().iter().map(|c| (c, false));
             let owned = own.iter().flat_map(|r| r.components().iter().map(|c| (c, true)));
+            let mut clashes = Vec::new();
             for (c, is_own) in shared.chain(owned) {
                 if is_own && registry.components().iter().any(|g| g.name == c.name) {
-                    return Err(Error::invalid(
+                    let error = Error::invalid(
                         format!("{key}.components_dir"),
                         format!("component `{}` is also a server-wide component", c.name),
-                    ));
+                    );
+                    if sandbox.load_rules.strict {
+                        return Err(error);
+                    }
+                    clashes.push(quarantined(name, c, error));
+                    continue;
                 }
                 if !component_visible(t, &c.name) {
                     continue;
@@ -168,6 +175,7 @@ impl Catalog {
             scope.audit_tag = t.audit_tag.clone();
             scope.request_credentials = t.allow_request_credentials.clone();
             scope.failed = own.as_ref().map(|r| r.failed().to_vec()).unwrap_or_default();
+            scope.failed.extend(clashes);
             scopes.insert(name.clone(), scope);
         }
         Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes, epoch: 0 })
@@ -213,6 +221,13 @@ impl FuelMeter {
     pub fn budget(&self) -> u64 {
         self.budget
     }
+}
+
+/// A tenant's component left out of its scope (logged and counted).
+fn quarantined(tenant: &str, c: &LoadedComponent, error: Error) -> Failure {
+    tracing::error!(tenant, component = &*c.name, cause = "duplicate", "component left out: {error}");
+    crate::telemetry::get().load_failures.with_label_values(&[&c.name, "duplicate"]).inc();
+    Failure { name: c.name.to_string(), path: c.path.clone(), cause: "duplicate", message: error.to_string() }
 }
 
 async fn load_own(sandbox: &Sandbox, dir: &std::path::Path, key: &str) -> Result<Registry> {

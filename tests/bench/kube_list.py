@@ -31,8 +31,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
-from conftest import components_subset, free_port, stop, wait_http_ready  # noqa: E402
-from kubefix import start_cluster  # noqa: E402
+from support.runtime import components_subset, free_port, stop, wait_http_ready  # noqa: E402
+from support.kube import start_cluster  # noqa: E402
 from test_kubernetes_contexts import realistic_pod  # noqa: E402
 
 RUNTIME = Path(os.environ.get("K8S_MCP_RUNTIME_BIN", ROOT / "target" / "release" / "k8s-mcp-runtime"))

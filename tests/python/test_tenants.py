@@ -301,9 +301,16 @@ async def test_tenant_owned_components_are_visible_only_to_their_tenant(runtime_
             with pytest.raises(MCPError) as e:
                 await c.call_tool("hello_greet", {"name": "beta"})
             assert "unknown tool" in str(e.value)
-    # A tenant's component cannot take the name of a server-wide one.
+    # A tenant's component cannot take the name of a server-wide one: it is
+    # left out (the server and the tenant's other tools serve), or, with
+    # sandbox.strict, start-up fails naming it.
     shutil.copy(COMPONENTS / "utilities" / "utilities.wasm", own / "utilities.wasm")
-    err = start_fails(runtime_bin, tmp_path, config)
+    with serve(runtime_bin, tenant_components(tmp_path), config, tmp_path) as s:
+        assert "hello_greet" in await names("alpha", s.base)
+        async with client(s.base, key("alpha")) as c:
+            r = await c.call_tool("hello_greet", {"name": "alpha"})
+            assert not r.is_error and "(tenant alpha)" in text_of(r), text_of(r)
+    err = start_fails(runtime_bin, tmp_path, "[sandbox]\nstrict = true\n" + config)
     assert "tenants.alpha.components_dir" in err and "utilities" in err, err
 
 

@@ -366,3 +366,82 @@ fn origin(u: &url::Url) -> String {
     format!("{}://{}:{}", u.scheme(), u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_toml;
+    use crate::policy::PolicyDocument;
+
+    fn manifest(text: &str) -> Policy {
+        Policy::compile(&parse_toml::<PolicyDocument>(text, "m.toml").unwrap(), "svc", "m.toml").unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_manifest_names_no_environment() {
+        for text in [
+            "[backend]\nurl_setting = \"url\"\nenv = { url = \"OTHER_TENANT_URL\" }\n",
+            "[backend]\nurl_setting = \"url\"\nsecret_env = { token = \"OTHER_TENANT_TOKEN\" }\n",
+        ] {
+            let mut p = manifest(text);
+            let err = untrusted_manifest(&mut p, Path::new("t/svc.policy.toml"), &mut Vec::new()).unwrap_err();
+            assert!(err.to_string().contains("environment variables"), "{err}");
+        }
+        let mut ok = manifest("[backend]\nurl_setting = \"url\"\n");
+        assert!(untrusted_manifest(&mut ok, Path::new("p"), &mut Vec::new()).is_ok());
+    }
+
+    #[test]
+    fn an_untrusted_manifest_grants_itself_nothing() {
+        let mut p = manifest(
+            "[limits]\nfuel = 1_000_000_000_000_000\ntimeout_ms = 86_400_000\nmemory_mb = 4096\n\
+             [tools.t.limits]\nfuel = 1_000_000_000_000_000\n\
+             [http]\nallow = [\"http://127.0.0.1:9464\", \"http://169.254.169.254\"]\n\
+             [settings]\ntls_key_file = \"/etc/k8s-mcp/client.key\"\n",
+        );
+        let mut warnings = Vec::new();
+        untrusted_manifest(&mut p, Path::new("p"), &mut warnings).unwrap();
+        let d = Limits::default();
+        assert_eq!(p.limits, d, "limits capped at the defaults");
+        assert_eq!(p.limits_for("t"), d);
+        assert!(p.egress.rules.is_empty(), "manifest egress is no grant");
+        assert_eq!(p.requested_egress.as_ref().map(Vec::len), Some(2), "kept only as a request");
+        assert!(p.settings.is_empty() && !warnings.is_empty(), "settings (and file paths in them) dropped");
+        // Narrower limits stay narrower.
+        let mut small = manifest("[limits]\nfuel = 1000\n");
+        untrusted_manifest(&mut small, Path::new("p"), &mut Vec::new()).unwrap();
+        assert_eq!(small.limits.fuel, 1000);
+    }
+
+    fn descriptor(name: &str, description_len: usize) -> types::ToolDescriptor {
+        types::ToolDescriptor {
+            name: name.into(),
+            title: None,
+            description: "d".repeat(description_len),
+            input_schema: "{}".into(),
+            output_schema: None,
+            annotations: types::Annotations { read_only: true, destructive: false, idempotent: true, open_world: false },
+        }
+    }
+
+    #[test]
+    fn descriptors_are_bounded_in_count_and_bytes() {
+        let rules = LoadRules { strict: false, max_tools: 3, max_descriptor_bytes: 1024 };
+        assert_eq!(descriptors_within("svc", vec![descriptor("a", 10), descriptor("b", 10)], rules).ok().map(|t| t.len()), Some(2));
+        let many: Vec<_> = (0..20_000).map(|i| descriptor(&format!("t{i}"), 0)).collect();
+        let err = descriptors_within("svc", many, rules).err().unwrap();
+        assert_eq!(err.cause, "too_many_tools");
+        let err = descriptors_within("svc", vec![descriptor("big", 4096)], rules).err().unwrap();
+        assert_eq!(err.cause, "descriptor_bytes");
+        let err = descriptors_within("svc", vec![descriptor("Bad Name", 1)], rules).err().unwrap();
+        assert_eq!(err.cause, "descriptor");
+    }
+
+    #[test]
+    fn load_failures_are_labelled_by_cause() {
+        assert_eq!(describe_cause(&CallError::FuelExhausted { budget: 1 }), "fuel");
+        assert_eq!(describe_cause(&CallError::MemoryLimit { bytes: 1 }), "memory");
+        assert_eq!(describe_cause(&CallError::Deadline { timeout: std::time::Duration::from_millis(1) }), "deadline");
+        assert_eq!(describe_cause(&CallError::Trap("x".into())), "trap");
+    }
+}
