@@ -85,10 +85,17 @@ async fn main() {
     let mut invoke = Vec::with_capacity(ITERATIONS);
     for i in 0..WARMUP + ITERATIONS {
         let start = Instant::now();
-        let out = sandbox
-            .call(&component, &tool.local_name, args.clone(), CallMeta::default(), None, CancellationToken::new())
-            .await
-            .expect("invoke");
+        let (out, _) = sandbox
+            .call_measured(
+                &component,
+                &tool.local_name,
+                args.clone(),
+                CallMeta::default(),
+                None,
+                CancellationToken::new(),
+            )
+            .await;
+        let out = out.expect("invoke");
         if i >= WARMUP {
             invoke.push(start.elapsed());
         }

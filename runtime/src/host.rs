@@ -60,5 +60,7 @@ pub trait Capability: Sized + Send + 'static {
 pub fn denied(component: &str, grant: Grant) -> String {
     tracing::warn!(component, capability = grant.name(), "capability denied: not granted");
     crate::telemetry::get().capability_denials.with_label_values(&[component, grant.name()]).inc();
-    format!("component `{component}` is not granted the `{grant}` capability (operator: [components.{component}] grants)")
+    format!(
+        "component `{component}` is not granted the `{grant}` capability (operator: [components.{component}] grants)"
+    )
 }

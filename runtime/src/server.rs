@@ -29,7 +29,8 @@ pub async fn build_core(config: &Config) -> Result<Arc<Pipeline>> {
     let sandbox = Sandbox::new(config.cache_dir.as_deref(), config.max_in_flight)?
         .with_kube(kube)
         .with_helm(Some(helm))
-        .with_trust(config.trust.clone()).with_load_rules(config.load);
+        .with_trust(config.trust.clone())
+        .with_load_rules(config.load);
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
     for c in registry.components() {
         tracing::info!(component = &*c.name, tools = c.tools.len(), path = %c.path.display(), "loaded component");

@@ -21,6 +21,8 @@ from support.loopback import serving
 from support.mcp import stdio_client, text_of
 from support.runtime import COMPONENTS, TESTKIT_WASM, components_subset
 
+pytestmark = pytest.mark.anyio
+
 TENANT_KEY = "iso-tenant-key-SXNvbGF0ZQ"
 
 
@@ -73,7 +75,7 @@ async def test_a_grant_is_the_operators_decision_and_a_manifest_cannot_take_it(r
     # A manifest may narrow: the kubernetes service asking for no kube loses it.
     own = components_subset(tmp_path / "k", "kubernetes")
     policy = own / "kubernetes.policy.toml"
-    policy.write_text(policy.read_text() + '\ncapabilities = ["config", "log"]\n')
+    policy.write_text('capabilities = ["config", "log"]\n' + policy.read_text())
     async with stdio_client(runtime_bin, own, env=env) as c:
         r = await c.call_tool("kubernetes_get_api_resources", {})
         assert r.is_error and "not granted the `kube` capability" in text_of(r), text_of(r)
@@ -107,7 +109,7 @@ def key() -> dict[str, str]:
     return {"X-API-Key": TENANT_KEY}
 
 
-def testkit_in(dest, name: str, policy: str):
+def own_testkit(dest, name: str, policy: str):
     dest.mkdir(parents=True, exist_ok=True)
     assert TESTKIT_WASM.exists(), f"{TESTKIT_WASM} missing: run scripts/build-components.sh"
     shutil.copy(TESTKIT_WASM, dest / f"{name}.wasm")
@@ -159,9 +161,9 @@ async def test_a_tenant_manifest_cannot_name_server_environment_or_allow_itself_
     with serving(Recording) as url:
         own = tmp_path / "own"
         # Literal loopback in the tenant's manifest is a request, not a grant.
-        testkit_in(own, "grabby", f'[http]\nallow = ["{url}"]\n')
+        own_testkit(own, "grabby", f'[http]\nallow = ["{url}"]\n')
         # A manifest naming the server's environment is left out entirely.
-        testkit_in(own, "envy", '[backend]\nurl_setting = "url"\nsecret_env = { token = "ISO_OPERATOR_SECRET" }\n')
+        own_testkit(own, "envy", '[backend]\nurl_setting = "url"\nsecret_env = { token = "ISO_OPERATOR_SECRET" }\n')
         env = {"ISO_OPERATOR_SECRET": "operator-only-value"}
         with serve(runtime_bin, components_subset(tmp_path / "c", "utilities"), tenant_config(own), tmp_path, env=env) as s:
             async with client(s.base, key()) as c:
@@ -189,7 +191,6 @@ def broken(dest, name: str, limits: str):
 
 @pytest.mark.parametrize(("limits", "cause"), [
     ("fuel = 1000", "fuel"),
-    ("timeout_ms = 1\nfuel = 1000000000000000", "deadline"),
     ("memory_mb = 1", "memory"),
 ])
 async def test_a_component_that_fails_to_describe_itself_is_quarantined(runtime_bin, tmp_path, limits, cause):
@@ -219,3 +220,33 @@ async def test_too_many_tools_or_descriptor_bytes_are_quarantined_with_a_metric(
         assert 'k8s_mcp_component_load_failures_total{cause="too_many_tools",component="prometheus"} 1' in metrics_of(s)
     listing = components_list(runtime_bin, components)
     assert "prometheus (" in listing  # without the bound it loads
+
+
+async def test_without_the_http_grant_no_request_leaves(runtime_bin, tmp_path):
+    seen = Recording.seen = []
+    with serving(Recording) as url:
+        components = components_subset(tmp_path / "c", "utilities")
+        config = tmp_path / "grants.toml"
+        config.write_text(f'[components.utilities]\nallow_http = ["{url}"]\ngrants = ["config", "log", "progress"]\n')
+        async with stdio_client(runtime_bin, components, "--config", str(config)) as c:
+            r = await c.call_tool("utilities_web_fetch", {"url": url + "/page"})
+            assert r.is_error and "not granted the `http` capability" in text_of(r), text_of(r)
+        assert seen == []
+        # Granted (the default), the allowlisted origin is reachable.
+        config.write_text(f'[components.utilities]\nallow_http = ["{url}"]\n')
+        async with stdio_client(runtime_bin, components, "--config", str(config)) as c:
+            r = await c.call_tool("utilities_web_fetch", {"url": url + "/page"})
+            assert not r.is_error, text_of(r)
+        assert seen == ["/page"]
+
+
+async def test_a_copy_of_the_helm_component_gets_no_helm(runtime_bin, tmp_path):
+    components = tmp_path / "c"
+    components.mkdir()
+    shutil.copy(COMPONENTS / "helm" / "helm.wasm", components / "charts.wasm")
+    (components / "charts.policy.toml").write_text('name = "charts"\n')
+    listing = components_list(runtime_bin, components)
+    assert "imports `helm` but is not granted it" in listing, listing
+    async with stdio_client(runtime_bin, components) as c:
+        r = await c.call_tool("charts_list_repos", {})
+        assert r.is_error and "not granted the `helm` capability" in text_of(r), text_of(r)

@@ -53,6 +53,12 @@ def test_tampered_pinned_component_is_refused(runtime_bin, tmp_path):
     data = bytearray(wasm.read_bytes())
     data += b"\x00\x05\x04tamp"
     wasm.write_bytes(bytes(data))
+    # It is left out (everything else serves), or with sandbox.strict stops the start.
+    listed = subprocess.run([str(runtime_bin), "components", "list", str(components), "--config", str(config)],
+                            capture_output=True, text=True, timeout=120)
+    assert "utilities failed: integrity" in listed.stdout and "prometheus (" in listed.stdout, listed.stdout
+    assert "components.utilities.sha256" in listed.stdout and "component refused" in listed.stdout, listed.stdout
+    config.write_text("[sandbox]\nstrict = true\n" + config.read_text())
     r = start(runtime_bin, components, config)
     assert r.returncode != 0
     assert "components.utilities.sha256" in r.stderr and "component refused" in r.stderr, r.stderr
@@ -86,9 +92,14 @@ require_signatures = true
         relaxed = anyio.run(names, "relaxed")
     assert "utilities_get_time" in strict and not any(n.startswith("prometheus_") for n in strict)
     assert "utilities_get_time" in relaxed and "prometheus_query" in relaxed
-    # Required everywhere: the component signed by an untrusted key stops the start.
-    r = start(runtime_bin, components, _write(tmp_path / "global.toml",
-                                              f'[sandbox]\ntrusted_keys = ["{public(key)}"]\nrequire_signatures = true\n'))
+    # Required everywhere: the component signed by an untrusted key is left
+    # out, or with sandbox.strict stops the start.
+    required = f'[sandbox]\ntrusted_keys = ["{public(key)}"]\nrequire_signatures = true\n'
+    listed = subprocess.run([str(runtime_bin), "components", "list", str(components), "--config",
+                             str(_write(tmp_path / "global.toml", required))], capture_output=True, text=True, timeout=120)
+    assert "prometheus failed: integrity" in listed.stdout and "does not verify" in listed.stdout, listed.stdout
+    assert "utilities (6 tools)" in listed.stdout, listed.stdout
+    r = start(runtime_bin, components, _write(tmp_path / "global.toml", required + "strict = true\n"))
     assert r.returncode != 0 and "prometheus" in r.stderr and "does not verify" in r.stderr, r.stderr
 
 

@@ -76,19 +76,20 @@ async def test_reload_adds_a_tool_without_breaking_a_call_in_flight(runtime_bin,
             assert len(results) == 1 and not results[0].is_error, text_of(results[0])
             assert metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "ok"}) == 1
 
-            # A broken new component: the reload is rejected, the old set keeps serving.
+            # A broken new component is left out of the reload; the rest keeps serving.
             (components / "broken.wasm").write_bytes(b"\0asm not really")
             s.proc.send_signal(signal.SIGHUP)
 
-            async def rejected():
-                return metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) == 1
+            async def quarantined():
+                return metric(s.admin, "k8s_mcp_component_load_failures_total", {"component": "broken"}) >= 1
 
-            await wait_for(rejected)
+            await wait_for(quarantined)
+            assert metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) == 0
             r = await c.call_tool("utilities_get_date", {})
             assert not r.is_error, text_of(r)
             assert s.proc.poll() is None
     log = s.proc.stderr.read().decode()
-    assert "reload rejected" in log and "broken" in log, log[-2000:]
+    assert "component left out" in log and "broken" in log, log[-2000:]
 
 
 async def test_file_watch_reloads_without_a_signal(runtime_bin, tmp_path):
@@ -104,13 +105,13 @@ async def test_file_watch_reloads_without_a_signal(runtime_bin, tmp_path):
                 return "utilities_get_date" in {t.name for t in (await c.list_tools()).tools}
 
             await wait_for(has_date)
-            # A broken component dropped into the watched folder is rejected.
+            # A broken component dropped into the watched folder is left out.
             (components / "broken.wasm").write_bytes(b"\0asm not really")
 
-            async def rejected():
-                return metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) >= 1
+            async def quarantined():
+                return metric(s.admin, "k8s_mcp_component_load_failures_total", {"component": "broken"}) >= 1
 
-            await wait_for(rejected)
+            await wait_for(quarantined)
             assert not (await c.call_tool("utilities_get_date", {})).is_error
 
 

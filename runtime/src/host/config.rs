@@ -17,17 +17,17 @@ impl ConfigState {
     /// An ungranted `config` traps: the interface has no error to return,
     /// and a component reading settings it may not see must not go on.
     fn check(&self) -> wasmtime::Result<()> {
-        if self.granted {
-            Ok(())
-        } else {
-            Err(wasmtime::Error::msg(super::denied(&self.service, Grant::Config)))
-        }
+        if self.granted { Ok(()) } else { Err(wasmtime::Error::msg(super::denied(&self.service, Grant::Config))) }
     }
 }
 
 impl Capability for ConfigState {
     fn for_call(env: &CallEnv<'_>) -> Self {
-        Self { settings: env.settings.clone(), service: env.service.clone(), granted: env.grants.contains(Grant::Config) }
+        Self {
+            settings: env.settings.clone(),
+            service: env.service.clone(),
+            granted: env.grants.contains(Grant::Config),
+        }
     }
 
     fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, get: fn(&mut T) -> &mut Self) -> wasmtime::Result<()> {

@@ -20,11 +20,11 @@ mod run;
 
 use super::bindings::helm::{HelmError, Host, ReleaseRequest, add_to_linker};
 use super::{CallEnv, Capability};
-use crate::policy::Grant;
 use crate::config::helm::HelmSection;
 use crate::config::kubernetes::KubeSection;
 use crate::error::{Error, Result};
 use crate::kube::KubeService;
+use crate::policy::Grant;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

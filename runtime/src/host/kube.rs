@@ -72,7 +72,11 @@ pub struct KubeState {
 impl KubeState {
     /// The session, once the grant is checked.
     fn session(&self) -> R<&Session> {
-        if self.granted { Ok(&self.session) } else { Err(KubeError::Forbidden(super::denied(&self.service, Grant::Kube))) }
+        if self.granted {
+            Ok(&self.session)
+        } else {
+            Err(KubeError::Forbidden(super::denied(&self.service, Grant::Kube)))
+        }
     }
 }
 

@@ -102,20 +102,8 @@ pub enum CallError {
 }
 
 impl Sandbox {
-    /// Call `tool` (component-local name) of `component`.
-    pub async fn call(
-        &self,
-        component: &LoadedComponent,
-        tool: &str,
-        arguments: String,
-        meta: CallMeta,
-        progress: Option<mpsc::UnboundedSender<ProgressUpdate>>,
-        cancel: CancellationToken,
-    ) -> Result<CallOutput, CallError> {
-        self.call_measured(component, tool, arguments, meta, progress, cancel).await.0
-    }
-
-    /// [`Sandbox::call`], also reporting what the call cost.
+    /// Call `tool` (component-local name) of `component`; also reports what
+    /// the call cost.
     pub async fn call_measured(
         &self,
         component: &LoadedComponent,
@@ -203,7 +191,7 @@ impl Sandbox {
 
     /// A store with the component's capabilities but effectively no limits
     /// (unbounded fuel, far deadline). For benchmarks and diagnostics only:
-    /// tool calls go through [`Sandbox::call`].
+    /// tool calls go through [`Sandbox::call_measured`].
     pub fn bare_store(&self, component: &LoadedComponent) -> Store<HostState> {
         let limits = Limits {
             fuel: u64::MAX,

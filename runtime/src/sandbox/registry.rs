@@ -9,11 +9,11 @@ use crate::host::bindings::{ToolProviderPre, types};
 
 pub mod load;
 
-pub use load::{Configured, configure};
-use crate::host::http::resilience::Breakers;
 use crate::host::http::TlsRouting;
+use crate::host::http::resilience::Breakers;
 use crate::policy::{ComponentSettings, EgressPolicy, Grants, Policy};
 use crate::sandbox::HostState;
+pub use load::{Configured, configure};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -7,9 +7,9 @@
 
 use super::settings::{TenantSection, tenant_tool_limits};
 use crate::error::{Error, Result};
-use crate::sandbox::registry::configure;
 use crate::policy::{Grants, HostRule};
 use crate::sandbox::registry::Origin;
+use crate::sandbox::registry::configure;
 use crate::sandbox::{LoadedComponent, ToolInfo};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -113,7 +113,11 @@ fn own_component_egress(entries: &[String], base: &LoadedComponent, key: &str) -
     for (i, entry) in entries.iter().enumerate() {
         let rule = HostRule::parse(entry).map_err(|m| Error::invalid(format!("{key}[{i}]"), m))?;
         if requested.is_some_and(|asked| !asked.iter().any(|a| super::egress::within(&rule, a))) {
-            tracing::info!(component = &*base.name, rule = entry, "egress entry not requested by the component's manifest; left out");
+            tracing::info!(
+                component = &*base.name,
+                rule = entry,
+                "egress entry not requested by the component's manifest; left out"
+            );
             continue;
         }
         rules.push(rule);

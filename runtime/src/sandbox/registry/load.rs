@@ -136,7 +136,8 @@ async fn load_one(
     let digest = hex::encode(Sha256::digest(&bytes));
     let own = overrides.get(&name);
     let pin = own.and_then(|o| o.sha256.as_deref());
-    let signed = crate::sandbox::integrity::admit(&sandbox.trust, &name, path, &digest, pin).map_err(on("integrity"))?;
+    let signed =
+        crate::sandbox::integrity::admit(&sandbox.trust, &name, path, &digest, pin).map_err(on("integrity"))?;
     let no_env = |_: &str| None;
     let process_env = |var: &str| std::env::var(var).ok();
     let env: &dyn Fn(&str) -> Option<String> = if origin == Origin::Tenant { &no_env } else { &process_env };
@@ -210,18 +211,23 @@ fn descriptors_within(
     descriptors: Vec<types::ToolDescriptor>,
     rules: LoadRules,
 ) -> std::result::Result<Vec<ToolInfo>, Refused> {
-    let refuse = |cause, message: String| Refused { name: name.to_string(), cause, error: Error::component(name, message) };
+    let refuse =
+        |cause, message: String| Refused { name: name.to_string(), cause, error: Error::component(name, message) };
     if descriptors.len() > rules.max_tools {
-        let message = format!("declares {} tools, more than sandbox.max_tools = {}", descriptors.len(), rules.max_tools);
+        let message =
+            format!("declares {} tools, more than sandbox.max_tools = {}", descriptors.len(), rules.max_tools);
         return Err(refuse("too_many_tools", message));
     }
     let bytes: usize = descriptors
         .iter()
-        .map(|d| d.name.len() + d.description.len() + d.input_schema.len() + d.output_schema.as_ref().map_or(0, String::len))
+        .map(|d| {
+            d.name.len() + d.description.len() + d.input_schema.len() + d.output_schema.as_ref().map_or(0, String::len)
+        })
         .sum();
     if bytes > rules.max_descriptor_bytes {
         let limit = rules.max_descriptor_bytes;
-        let message = format!("declares {bytes} bytes of tool descriptors, more than sandbox.max_descriptor_bytes = {limit}");
+        let message =
+            format!("declares {bytes} bytes of tool descriptors, more than sandbox.max_descriptor_bytes = {limit}");
         return Err(refuse("descriptor_bytes", message));
     }
     descriptors.into_iter().map(|d| tool_info(name, d)).collect::<Result<_>>().map_err(stage(name, "descriptor"))
@@ -229,8 +235,8 @@ fn descriptors_within(
 
 /// What the operator grants a component before its manifest's request:
 /// `[components.<c>] grants` when given; otherwise the baseline, plus `kube`
-/// for the `kubernetes` service and `kube` + `helm` for the components
-/// `[helm] components` names. A tenant's component gets only the baseline
+/// for the `kubernetes` and `helm` services (Helm releases live in the
+/// cluster) and `kube` + `helm` for the components `[helm] components` names. A tenant's component gets only the baseline
 /// here; its tenant section decides the rest (`tenant::variant`).
 fn operator_grants(sandbox: &Sandbox, name: &str, own: Option<&ComponentConfig>, origin: Origin) -> Result<Grants> {
     if origin == Origin::Tenant {
@@ -240,7 +246,7 @@ fn operator_grants(sandbox: &Sandbox, name: &str, own: Option<&ComponentConfig>,
         return Grants::parse(list).map_err(|e| Error::invalid(format!("components.{name}.grants"), e));
     }
     let mut grants = Grants::baseline();
-    if name == "kubernetes" {
+    if name == "kubernetes" || name == "helm" {
         grants = grants.with(Grant::Kube);
     }
     if sandbox.helm.as_ref().is_some_and(|h| h.grants_to(name)) {
@@ -366,7 +372,6 @@ fn origin(u: &url::Url) -> String {
     format!("{}://{}:{}", u.scheme(), u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,14 +425,22 @@ mod tests {
             description: "d".repeat(description_len),
             input_schema: "{}".into(),
             output_schema: None,
-            annotations: types::Annotations { read_only: true, destructive: false, idempotent: true, open_world: false },
+            annotations: types::Annotations {
+                read_only: true,
+                destructive: false,
+                idempotent: true,
+                open_world: false,
+            },
         }
     }
 
     #[test]
     fn descriptors_are_bounded_in_count_and_bytes() {
         let rules = LoadRules { strict: false, max_tools: 3, max_descriptor_bytes: 1024 };
-        assert_eq!(descriptors_within("svc", vec![descriptor("a", 10), descriptor("b", 10)], rules).ok().map(|t| t.len()), Some(2));
+        assert_eq!(
+            descriptors_within("svc", vec![descriptor("a", 10), descriptor("b", 10)], rules).ok().map(|t| t.len()),
+            Some(2)
+        );
         let many: Vec<_> = (0..20_000).map(|i| descriptor(&format!("t{i}"), 0)).collect();
         let err = descriptors_within("svc", many, rules).err().unwrap();
         assert_eq!(err.cause, "too_many_tools");
