@@ -120,8 +120,11 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline without tenants: every caller sees every component.
     pub fn new(sandbox: Sandbox, registry: Registry, tenant: String, read_only: bool) -> Self {
-        let catalog =
-            Catalog { base: Scope::without_tenants(registry, read_only), tenants: Default::default(), epoch: 0 };
+        let catalog = Catalog {
+            base: Arc::new(Scope::without_tenants(registry, read_only)),
+            tenants: Default::default(),
+            epoch: 0,
+        };
         Self::with_catalog(sandbox, catalog, tenant, read_only)
     }
 

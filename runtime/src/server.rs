@@ -117,10 +117,16 @@ fn start_reloading(
     args: crate::config::ServeArgs,
 ) -> Result<Option<notify::RecommendedWatcher>> {
     let watcher = if config.watch {
-        let mut dirs = vec![config.components_dir.clone()];
-        dirs.extend(config.tenants.values().filter_map(|t| t.components_dir.clone()));
-        tracing::info!(?dirs, "watching the configuration and components for changes");
-        Some(crate::server::reload::on_change(core.clone(), args.clone(), args.config.clone(), dirs)?)
+        let tenant_dirs: Vec<_> =
+            config.tenants.iter().filter_map(|(n, t)| t.components_dir.clone().map(|d| (n.clone(), d))).collect();
+        tracing::info!(dir = %config.components_dir.display(), ?tenant_dirs, "watching the configuration and components for changes");
+        Some(crate::server::reload::on_change(
+            core.clone(),
+            args.clone(),
+            args.config.clone(),
+            config.components_dir.clone(),
+            tenant_dirs,
+        )?)
     } else {
         None
     };

@@ -22,6 +22,7 @@ pub struct Metrics {
     pub in_flight: IntGauge,
     pub audit_errors: IntCounterVec,
     pub reloads: IntCounterVec,
+    pub tenant_reloads: IntCounterVec,
     pub load_failures: IntCounterVec,
     pub capability_denials: IntCounterVec,
 }
@@ -91,6 +92,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
             "reloads_total",
             "Reloads of components and tenants by outcome (ok, rejected).",
             &["outcome"],
+        )?,
+        tenant_reloads: counter(
+            "tenant_reloads_total",
+            "Reloads of single tenants (a change in their own components folder) by outcome.",
+            &["tenant", "outcome"],
         )?,
         load_failures: counter(
             "component_load_failures_total",

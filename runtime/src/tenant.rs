@@ -78,9 +78,9 @@ pub struct UnknownTenant(pub String);
 /// call keeps the components it started with.
 pub struct Catalog {
     /// Every component, as configured globally (the only scope without tenants).
-    pub base: Scope,
+    pub base: Arc<Scope>,
     /// Empty when no tenants are declared.
-    pub tenants: BTreeMap<String, Scope>,
+    pub tenants: BTreeMap<String, Arc<Scope>>,
     /// Bumped by every reload; part of result-cache keys.
     pub epoch: u64,
 }
@@ -91,7 +91,7 @@ impl Catalog {
         if self.tenants.is_empty() {
             return Ok(&self.base);
         }
-        self.tenants.get(tenant).ok_or_else(|| UnknownTenant(tenant.to_string()))
+        self.tenants.get(tenant).map(|s| &**s).ok_or_else(|| UnknownTenant(tenant.to_string()))
     }
 
     /// Build the base scope and one scope per tenant.
@@ -105,81 +105,106 @@ impl Catalog {
     ) -> Result<Self> {
         let mut scopes = BTreeMap::new();
         for (name, t) in tenants {
-            let key = format!("tenants.{name}");
-            let own = match &t.components_dir {
-                Some(dir) => Some(load_own(sandbox, dir, &key).await?),
-                None => None,
-            };
-            let mut reg = Registry::default();
-            let shared = registry.components().iter().map(|c| (c, false));
-            let owned = own.iter().flat_map(|r| r.components().iter().map(|c| (c, true)));
-            let mut clashes = Vec::new();
-            for (c, is_own) in shared.chain(owned) {
-                if is_own && registry.components().iter().any(|g| g.name == c.name) {
-                    let error = Error::invalid(
-                        format!("{key}.components_dir"),
-                        format!("component `{}` is also a server-wide component", c.name),
-                    );
-                    if sandbox.load_rules.strict {
-                        return Err(error);
-                    }
-                    clashes.push(quarantined(name, c, error));
-                    continue;
-                }
-                if !component_visible(t, &c.name) {
-                    continue;
-                }
-                if t.require_signatures && !c.signed {
-                    tracing::warn!(
-                        tenant = %name,
-                        component = &*c.name,
-                        "component hidden from tenant: it has no valid signature and the tenant requires signatures"
-                    );
-                    continue;
-                }
-                if let Some(v) = variant::build(c, t, &key, |tool| tool_visible(t, tool))? {
-                    reg.add_shared(Arc::new(v))?;
-                }
-            }
-            for component in t.components.keys() {
-                let known = registry.components().iter().chain(own.iter().flat_map(|r| r.components().iter()));
-                if !known.clone().any(|c| &*c.name == component) {
-                    return Err(Error::invalid(
-                        format!("{key}.components.{component}"),
-                        format!("no component named `{component}`"),
-                    ));
-                }
-            }
-            let mut scope = Scope::new(name, reg, read_only);
-            scope.kube = match kube {
-                Some(k) if !t.kubernetes.is_empty() => Some(k.for_tenant(&t.kubernetes, &key)?),
-                _ => {
-                    crate::kube::tenant::narrow_kube(global_kube, &t.kubernetes, &key)?;
-                    None
-                }
-            };
-            if let Some(n) = t.limits.max_concurrent {
-                if n == 0 || n > 10_000 {
-                    return Err(Error::invalid(format!("{key}.limits.max_concurrent"), "must be between 1 and 10000"));
-                }
-                scope.gate = Some((Arc::new(Semaphore::new(n)), n));
-            }
-            scope.rate = rate(t, &key)?;
-            scope.fuel_meter = match t.limits.fuel_per_minute {
-                Some(0) => {
-                    return Err(Error::invalid(format!("{key}.limits.fuel_per_minute"), "must be greater than 0"));
-                }
-                Some(budget) => Some(FuelMeter::new(budget)),
-                None => None,
-            };
-            scope.audit_tag = t.audit_tag.clone();
-            scope.request_credentials = t.allow_request_credentials.clone();
-            scope.failed = own.as_ref().map(|r| r.failed().to_vec()).unwrap_or_default();
-            scope.failed.extend(clashes);
-            scopes.insert(name.clone(), scope);
+            let scope = tenant_scope(sandbox, &registry, name, t, kube, global_kube, read_only).await?;
+            scopes.insert(name.clone(), Arc::new(scope));
         }
-        Ok(Self { base: Scope::new("", registry, read_only), tenants: scopes, epoch: 0 })
+        Ok(Self { base: Arc::new(Scope::new("", registry, read_only)), tenants: scopes, epoch: 0 })
     }
+
+    /// This catalog with these tenants' scopes replaced (a reload of those
+    /// tenants alone); every other scope is shared.
+    pub fn with_tenants(&self, scopes: Vec<(String, Scope)>) -> Self {
+        let mut tenants = self.tenants.clone();
+        for (name, scope) in scopes {
+            tenants.insert(name, Arc::new(scope));
+        }
+        Self { base: self.base.clone(), tenants, epoch: self.epoch }
+    }
+}
+
+/// One tenant's scope: the server's components it may see (as variants) and
+/// its own, its Kubernetes view and its limits.
+pub async fn tenant_scope(
+    sandbox: &Sandbox,
+    registry: &Registry,
+    name: &str,
+    t: &TenantSection,
+    kube: Option<&Arc<KubeService>>,
+    global_kube: &crate::config::kubernetes::KubePolicyDocument,
+    read_only: bool,
+) -> Result<Scope> {
+    let key = format!("tenants.{name}");
+    let own = match &t.components_dir {
+        Some(dir) => Some(load_own(sandbox, dir, &key).await?),
+        None => None,
+    };
+    let mut reg = Registry::default();
+    let shared = registry.components().iter().map(|c| (c, false));
+    let owned = own.iter().flat_map(|r| r.components().iter().map(|c| (c, true)));
+    let mut clashes = Vec::new();
+    for (c, is_own) in shared.chain(owned) {
+        if is_own && registry.components().iter().any(|g| g.name == c.name) {
+            let error = Error::invalid(
+                format!("{key}.components_dir"),
+                format!("component `{}` is also a server-wide component", c.name),
+            );
+            if sandbox.load_rules.strict {
+                return Err(error);
+            }
+            clashes.push(quarantined(name, c, error));
+            continue;
+        }
+        if !component_visible(t, &c.name) {
+            continue;
+        }
+        if t.require_signatures && !c.signed {
+            tracing::warn!(
+                tenant = %name,
+                component = &*c.name,
+                "component hidden from tenant: it has no valid signature and the tenant requires signatures"
+            );
+            continue;
+        }
+        if let Some(v) = variant::build(c, t, &key, |tool| tool_visible(t, tool))? {
+            reg.add_shared(Arc::new(v))?;
+        }
+    }
+    for component in t.components.keys() {
+        let known = registry.components().iter().chain(own.iter().flat_map(|r| r.components().iter()));
+        if !known.clone().any(|c| &*c.name == component) {
+            return Err(Error::invalid(
+                format!("{key}.components.{component}"),
+                format!("no component named `{component}`"),
+            ));
+        }
+    }
+    let mut scope = Scope::new(name, reg, read_only);
+    scope.kube = match kube {
+        Some(k) if !t.kubernetes.is_empty() => Some(k.for_tenant(&t.kubernetes, &key)?),
+        _ => {
+            crate::kube::tenant::narrow_kube(global_kube, &t.kubernetes, &key)?;
+            None
+        }
+    };
+    if let Some(n) = t.limits.max_concurrent {
+        if n == 0 || n > 10_000 {
+            return Err(Error::invalid(format!("{key}.limits.max_concurrent"), "must be between 1 and 10000"));
+        }
+        scope.gate = Some((Arc::new(Semaphore::new(n)), n));
+    }
+    scope.rate = rate(t, &key)?;
+    scope.fuel_meter = match t.limits.fuel_per_minute {
+        Some(0) => {
+            return Err(Error::invalid(format!("{key}.limits.fuel_per_minute"), "must be greater than 0"));
+        }
+        Some(budget) => Some(FuelMeter::new(budget)),
+        None => None,
+    };
+    scope.audit_tag = t.audit_tag.clone();
+    scope.request_credentials = t.allow_request_credentials.clone();
+    scope.failed = own.as_ref().map(|r| r.failed().to_vec()).unwrap_or_default();
+    scope.failed.extend(clashes);
+    Ok(scope)
 }
 
 /// A fixed one-minute window of fuel use. A call starts only while the
