@@ -248,8 +248,9 @@ impl Pipeline {
         let component: &LoadedComponent = credentials.as_ref().map_or(&**component, |c| &c.component);
         let meta = steps::call_meta(identity, tenant, request.request_id, scope);
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
-        let cache_key =
-            ttl.map(|_| steps::cache_key(catalog, component, &meta, name, credentials.as_ref(), &request.arguments));
+        let cache_key = ttl.map(|_| {
+            steps::cache_key(catalog, component, identity, tenant, name, credentials.as_ref(), &request.arguments)
+        });
         if let Some(key) = &cache_key {
             let hit = self.cache.get(key).await;
             let label = if hit.is_some() { "hit" } else { "miss" };

@@ -2,7 +2,7 @@
 
 use super::Refusal;
 use crate::auth::{FrontDoor, Identity};
-use crate::cache::ResultCache;
+use crate::cache::{Caller, ResultCache};
 use crate::sandbox::{CallError, CallMeta, LoadedComponent, ToolInfo};
 use crate::tenant::credentials::{self, RequestCredentials};
 use crate::tenant::quota::{FuelReservation, GatePermit};
@@ -84,12 +84,14 @@ pub fn call_meta(identity: Option<&Identity>, tenant: &str, request_id: String, 
     }
 }
 
-/// The result-cache key: tenant, caller, tool, catalog epoch, the component's
-/// write generation, the request credentials' digest and the arguments.
+/// The result-cache key: tenant, caller (subject, credential, roles), tool,
+/// catalog epoch, the component's write generation, the request
+/// credentials' digest and the arguments.
 pub fn cache_key(
     catalog: &Catalog,
     component: &LoadedComponent,
-    meta: &CallMeta,
+    identity: Option<&Identity>,
+    tenant: &str,
     name: &str,
     credentials: Option<&RequestCredentials>,
     arguments: &Map<String, Value>,
@@ -97,7 +99,18 @@ pub fn cache_key(
     let generation = component.generation.load(Ordering::Acquire);
     let own = credentials.map_or("", |c| c.digest.as_str());
     let tool_key = format!("{name}@{}.{generation}#{own}", catalog.epoch);
-    ResultCache::key(&meta.tenant_id, meta.caller.as_deref(), &tool_key, arguments)
+    ResultCache::key(tenant, identity.map(cache_caller), &tool_key, arguments)
+}
+
+/// What of the caller a cached result depends on: who it is, the
+/// credential it came with and the roles that credential gave it.
+pub fn cache_caller(identity: &Identity) -> Caller<'_> {
+    Caller {
+        subject: &identity.subject,
+        credential: &identity.credential,
+        method: identity.method.name(),
+        roles: &identity.roles,
+    }
 }
 
 /// One of the tenant's concurrency slots, waiting a bounded time.
@@ -162,6 +175,20 @@ mod tests {
         assert!(!allows(&fd, Some(&viewer), "svc", "svc_write", false));
         let other = Identity { roles: vec!["ops".into()], ..Identity::anonymous("default") };
         assert!(!allows(&fd, Some(&other), "svc", "svc_read_all", true), "a role not defined grants nothing");
+    }
+
+    #[test]
+    fn a_viewer_does_not_get_the_entry_of_the_same_subject_as_ops() {
+        let ops = Identity {
+            subject: "alice".into(),
+            roles: vec!["ops".into()],
+            method: crate::auth::AuthMethod::Jwt,
+            credential: "jwt:https://issuer:alice".into(),
+            ..Identity::anonymous("t")
+        };
+        let viewer = Identity { roles: vec!["viewer".into()], ..ops.clone() };
+        let key = |id: &Identity| ResultCache::key("t", Some(cache_caller(id)), "svc_read@0.0#", &Map::new());
+        assert_ne!(key(&ops), key(&viewer));
     }
 
     #[test]
