@@ -47,8 +47,8 @@ pub fn tenant_rate(scope: &Scope, tenant: &str) -> Result<(), Refusal> {
 }
 
 /// Reserve the call's whole fuel budget (`call_fuel`) in the tenant's fuel
-/// window, which must have budget neither used nor reserved left. The
-/// reservation is settled with what the call used once it ends.
+/// window; refused once the window's used plus reserved fuel reaches the
+/// budget. The reservation is settled with what the call used when it ends.
 pub fn fuel_budget(scope: &Scope, tenant: &str, call_fuel: u64) -> Result<Option<FuelReservation>, Refusal> {
     let Some(meter) = &scope.quotas.fuel else { return Ok(None) };
     match meter.reserve(call_fuel) {
