@@ -24,7 +24,7 @@ pub struct Access {
     /// `None`: authentication is off and callers are [`Identity::anonymous`].
     pub authenticator: Option<Authenticator>,
     pub authorizer: Authorizer,
-    pub ratelimits: Option<RateLimits>,
+    pub ratelimits: Option<Arc<RateLimits>>,
     /// RFC 9728 `resource`; when unset, derived from the request's Host.
     pub resource: Option<String>,
     pub authorization_servers: Vec<String>,
@@ -39,7 +39,7 @@ impl Access {
         Ok(Self {
             authenticator,
             authorizer: Authorizer::new(a.roles.clone()),
-            ratelimits: config.ratelimit.map(RateLimits::new),
+            ratelimits: config.ratelimit.map(|l| Arc::new(RateLimits::new(l))),
             resource: a.resource.clone(),
             authorization_servers: a.authorization_servers.clone(),
             default_roles: a.default_roles.clone(),
@@ -93,17 +93,25 @@ impl FrontDoor {
         self.access.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Serve `access` from now on (its rate buckets start afresh); requests
-    /// already admitted are not affected. Refused when it would turn
-    /// authentication off on a non-loopback listener.
-    pub fn replace_access(&self, access: Access) -> Result<()> {
+    /// Serve `access` from now on; requests already admitted are not
+    /// affected. The rate buckets in force stay when `[ratelimit]` is
+    /// unchanged (a reload must not refill them) and start afresh when it
+    /// changed. Refused when it would turn authentication off on a
+    /// non-loopback listener.
+    pub fn replace_access(&self, mut access: Access) -> Result<()> {
         if self.auth_required && access.authenticator.is_none() {
             return Err(crate::error::Error::invalid(
                 "auth",
                 "authentication cannot be turned off while serving a non-loopback address",
             ));
         }
-        *self.access.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(access);
+        let mut current = self.access.write().unwrap_or_else(|e| e.into_inner());
+        if let (Some(new), Some(old)) = (&access.ratelimits, &current.ratelimits)
+            && new.limits() == old.limits()
+        {
+            access.ratelimits = Some(old.clone());
+        }
+        *current = Arc::new(access);
         Ok(())
     }
 
@@ -124,5 +132,33 @@ mod tests {
         fd.auth_required = true;
         let err = fd.replace_access(Access::default()).unwrap_err();
         assert!(err.to_string().contains("non-loopback"), "{err}");
+    }
+
+    fn limited(burst: u32) -> Access {
+        let b = crate::config::frontdoor::Bucket { requests_per_second: 0.001, burst };
+        let limits = crate::config::frontdoor::Limits { credential: b, tenant: Some(b), global: None };
+        Access { ratelimits: Some(Arc::new(RateLimits::new(limits))), ..Access::default() }
+    }
+
+    fn admits(fd: &FrontDoor) -> bool {
+        fd.access().ratelimits.as_ref().unwrap().check_identity(&Identity::anonymous("t")).is_ok()
+    }
+
+    #[test]
+    fn a_reload_with_the_same_rate_limits_does_not_refill_the_buckets() {
+        let fd = FrontDoor::open("default");
+        fd.replace_access(limited(1)).unwrap();
+        assert!(admits(&fd), "burst 1");
+        fd.replace_access(limited(1)).unwrap();
+        assert!(!admits(&fd), "the reload kept the empty bucket");
+    }
+
+    #[test]
+    fn changed_rate_limits_start_with_fresh_buckets() {
+        let fd = FrontDoor::open("default");
+        fd.replace_access(limited(1)).unwrap();
+        assert!(admits(&fd));
+        fd.replace_access(limited(2)).unwrap();
+        assert!(admits(&fd), "a burst of 2, full");
     }
 }

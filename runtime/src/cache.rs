@@ -1,7 +1,8 @@
 //! Result cache for read-only tools (moka). Entries live for the TTL their
-//! component's policy gives the tool; the key holds the tenant, the caller,
-//! the tool and the canonical (key-sorted) arguments, so no two callers or
-//! argument sets ever share an entry.
+//! component's policy gives the tool; the key holds the tenant, the caller
+//! (subject, the credential it used and its roles: what decides what it may
+//! see), the tool and the canonical (key-sorted) arguments, so no two
+//! callers, credentials, role sets or argument sets ever share an entry.
 
 use crate::sandbox::CallOutput;
 use moka::Expiry;
@@ -35,9 +36,32 @@ impl Default for ResultCache {
     }
 }
 
+/// The caller a cached result was computed for. `None` in a key: the
+/// local (stdio) user.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub subject: &'a str,
+    /// The credential's stable name (API key, user, JWT issuer and subject)
+    /// and how it was checked.
+    pub credential: &'a str,
+    pub method: &'a str,
+    /// The caller's roles: they decide the tools it may call and, with
+    /// impersonation, what the cluster shows it. Order does not matter.
+    pub roles: &'a [String],
+}
+
 impl ResultCache {
-    pub fn key(tenant: &str, caller: Option<&str>, tool: &str, arguments: &Map<String, Value>) -> String {
-        let mut key = format!("{tenant}\u{0}{}\u{0}{tool}\u{0}", caller.unwrap_or(""));
+    /// A key that no other tenant, caller, credential, role set, tool or
+    /// argument set shares: the parts are JSON-encoded (so no separator can
+    /// be forged inside a value), then the canonical arguments.
+    pub fn key(tenant: &str, caller: Option<Caller<'_>>, tool: &str, arguments: &Map<String, Value>) -> String {
+        let caller = caller.map(|c| {
+            let mut roles: Vec<&str> = c.roles.iter().map(String::as_str).collect();
+            roles.sort_unstable();
+            roles.dedup();
+            serde_json::json!([c.subject, c.method, c.credential, roles])
+        });
+        let mut key = serde_json::json!([tenant, caller, tool]).to_string();
         canonical(&Value::Object(arguments.clone()), &mut key);
         key
     }
@@ -92,6 +116,14 @@ mod tests {
         v.as_object().cloned().unwrap()
     }
 
+    fn roles(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn caller<'a>(subject: &'a str, credential: &'a str, roles: &'a [String]) -> Option<Caller<'a>> {
+        Some(Caller { subject, credential, method: "api_key", roles })
+    }
+
     #[test]
     fn key_ignores_argument_order_but_not_values_tenant_or_caller() {
         let a = ResultCache::key("t", None, "x", &obj(json!({"a": 1, "b": {"d": 2, "c": 3}})));
@@ -99,7 +131,46 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, ResultCache::key("t", None, "x", &obj(json!({"a": 2, "b": {"c": 3, "d": 2}}))));
         assert_ne!(a, ResultCache::key("u", None, "x", &obj(json!({"a": 1, "b": {"c": 3, "d": 2}}))));
-        assert_ne!(a, ResultCache::key("t", Some("bob"), "x", &obj(json!({"a": 1, "b": {"c": 3, "d": 2}}))));
+        let none = roles(&[]);
+        assert_ne!(
+            a,
+            ResultCache::key("t", caller("bob", "k", &none), "x", &obj(json!({"a": 1, "b": {"c": 3, "d": 2}})))
+        );
+    }
+
+    #[test]
+    fn one_subject_with_other_roles_does_not_share_an_entry() {
+        let (ops, viewer) = (roles(&["ops", "viewer"]), roles(&["viewer"]));
+        let args = obj(json!({"q": "up"}));
+        let key = |c| ResultCache::key("t", c, "svc_read", &args);
+        assert_ne!(key(caller("alice", "jwt:iss:alice", &ops)), key(caller("alice", "jwt:iss:alice", &viewer)));
+    }
+
+    #[test]
+    fn one_subject_with_another_credential_does_not_share_an_entry() {
+        let viewer = roles(&["viewer"]);
+        let args = obj(json!({"q": "up"}));
+        let key = |c| ResultCache::key("t", c, "svc_read", &args);
+        assert_ne!(key(caller("alice", "apikey:one", &viewer)), key(caller("alice", "apikey:two", &viewer)));
+    }
+
+    #[test]
+    fn the_order_of_roles_does_not_matter() {
+        let (a, b) = (roles(&["ops", "viewer"]), roles(&["viewer", "ops", "ops"]));
+        let args = obj(json!({}));
+        assert_eq!(
+            ResultCache::key("t", caller("alice", "k", &a), "x", &args),
+            ResultCache::key("t", caller("alice", "k", &b), "x", &args)
+        );
+    }
+
+    #[test]
+    fn no_value_can_forge_another_callers_key() {
+        let none = roles(&[]);
+        let args = obj(json!({}));
+        // Joined with a separator, both would read `a␀b␀c`.
+        let forged = ResultCache::key("t", caller("a\u{0}b", "c", &none), "x", &args);
+        assert_ne!(forged, ResultCache::key("t", caller("a", "b\u{0}c", &none), "x", &args));
     }
 
     #[tokio::test]

@@ -4,13 +4,15 @@
 //!
 //! 1. route the caller to a tenant scope, and the name to a tool of it;
 //! 2. open the audit record (counts the call in flight);
-//! 3. admission: read-only mode, roles, the tenant's rate, its fuel budget;
+//! 3. admission: read-only mode, roles, the tenant's rate, and a reservation
+//!    of the call's fuel budget in the tenant's fuel window;
 //! 4. per-request backend credentials;
 //! 5. the result cache (hits skip everything below);
 //! 6. one of the tenant's concurrency slots;
 //! 7. the sandbox call (fresh instance, limits, progress, cancellation);
-//! 8. charge fuel, store the result in the cache, bump the component's
-//!    generation after a state-changing call;
+//! 8. settle the fuel reservation (charge what was used, refund the rest),
+//!    store the result in the cache, bump the component's generation after
+//!    a state-changing call;
 //! 9. close the audit record with the outcome.
 //!
 //! Nothing here knows MCP: `mcp` turns requests into [`CallRequest`]s and
@@ -63,7 +65,10 @@ pub enum Refusal {
     Role(String),
     #[error("rate limit exceeded for tenant `{0}`")]
     TenantRate(String),
-    #[error("tenant `{tenant}` used its fuel budget of {budget} units per minute; retry in {retry_secs} s")]
+    #[error(
+        "tenant `{tenant}` used its fuel budget of {budget} units per minute, counting the budgets of its running \
+         calls; retry in {retry_secs} s"
+    )]
     FuelBudget { tenant: String, budget: u64, retry_secs: u64 },
     /// Per-request backend credentials that the tenant's policy refuses.
     #[error("{0}")]
@@ -158,10 +163,12 @@ impl Pipeline {
         self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Serve `catalog` from now on; calls in flight keep the old one.
+    /// Serve `catalog` from now on; calls in flight keep the old one. The
+    /// tenants' quota state (buckets, fuel windows, slots) carries over.
     pub fn replace_catalog(&self, mut catalog: Catalog) {
         let mut current = self.catalog.write().unwrap_or_else(|e| e.into_inner());
         catalog.epoch = current.epoch + 1;
+        catalog.keep_quotas(&current);
         *current = Arc::new(catalog);
     }
 
@@ -238,13 +245,15 @@ impl Pipeline {
             return Err(Refusal::Role(name.to_string()));
         }
         steps::tenant_rate(scope, tenant)?;
-        steps::fuel_budget(scope, tenant)?;
+        // Refunded if the call ends before the sandbox runs (cache hit, refusal).
+        let mut fuel = steps::fuel_budget(scope, tenant, component.policy.limits_for(&tool.local_name).fuel)?;
         let credentials = steps::request_credentials(request.headers, component, scope, tenant)?;
         let component: &LoadedComponent = credentials.as_ref().map_or(&**component, |c| &c.component);
         let meta = steps::call_meta(identity, tenant, request.request_id, scope);
         let ttl = tool.annotations.read_only.then(|| component.policy.cache_ttl_for(&tool.local_name)).flatten();
-        let cache_key =
-            ttl.map(|_| steps::cache_key(catalog, component, &meta, name, credentials.as_ref(), &request.arguments));
+        let cache_key = ttl.map(|_| {
+            steps::cache_key(catalog, component, identity, tenant, name, credentials.as_ref(), &request.arguments)
+        });
         if let Some(key) = &cache_key {
             let hit = self.cache.get(key).await;
             let label = if hit.is_some() { "hit" } else { "miss" };
@@ -259,13 +268,16 @@ impl Pipeline {
         let _slot = steps::tenant_slot(scope).await?;
         let arguments = Value::Object(request.arguments).to_string();
         let started = std::time::Instant::now();
+        if let Some(f) = &mut fuel {
+            f.running();
+        }
         let (outcome, used) = self
             .sandbox
             .call_measured(component, &tool.local_name, arguments, meta, request.progress, request.cancel)
             .await;
         *stats = used;
-        if let Some(meter) = &scope.fuel_meter {
-            meter.charge(used.fuel_used);
+        if let Some(f) = fuel {
+            f.settle(used.fuel_used);
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {

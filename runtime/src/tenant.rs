@@ -8,6 +8,7 @@
 
 pub mod credentials;
 mod egress;
+pub mod quota;
 pub mod settings;
 mod variant;
 
@@ -18,11 +19,10 @@ use crate::kube::KubeService;
 use crate::sandbox::ToolInfo;
 use crate::sandbox::registry::Failure;
 use crate::sandbox::{LoadedComponent, Registry, Sandbox};
-use governor::{DefaultDirectRateLimiter, RateLimiter};
+use quota::{FuelMeter, Gate, Quotas, TenantRate};
 use settings::TenantSection;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 pub use settings::TenantSection as Section;
 
@@ -34,11 +34,9 @@ pub struct Scope {
     pub tools: Vec<ToolInfo>,
     /// This tenant's view of Kubernetes; `None`: the global one.
     pub kube: Option<Arc<KubeService>>,
-    /// Calls of this tenant running at once, and the cap.
-    pub gate: Option<(Arc<Semaphore>, usize)>,
-    pub rate: Option<DefaultDirectRateLimiter>,
-    /// Fuel this tenant may burn per minute, all calls together.
-    pub fuel_meter: Option<FuelMeter>,
+    /// The tenant's rate, fuel window and concurrency slots (none for the
+    /// scope of a server without tenants).
+    pub quotas: Quotas,
     pub audit_tag: Option<String>,
     /// Services whose credentials may arrive in request headers.
     pub request_credentials: Vec<String>,
@@ -59,9 +57,7 @@ impl Scope {
             registry,
             tools,
             kube: None,
-            gate: None,
-            rate: None,
-            fuel_meter: None,
+            quotas: Quotas::default(),
             audit_tag: None,
             request_credentials: Vec::new(),
             failed: Vec::new(),
@@ -92,6 +88,20 @@ impl Catalog {
             return Ok(&self.base);
         }
         self.tenants.get(tenant).map(|s| &**s).ok_or_else(|| UnknownTenant(tenant.to_string()))
+    }
+
+    /// Take over the quota state of `previous`, the catalog this one
+    /// replaces, for every tenant both declare (see [`Quotas::keep`]):
+    /// a reload neither refills buckets nor empties fuel windows nor frees
+    /// slots that running calls hold.
+    pub fn keep_quotas(&mut self, previous: &Catalog) {
+        for (name, scope) in &mut self.tenants {
+            let Some(old) = previous.tenants.get(name) else { continue };
+            // A scope shared with `previous` (another tenant's reload) already is its state.
+            if let Some(scope) = Arc::get_mut(scope) {
+                scope.quotas.keep(&old.quotas);
+            }
+        }
     }
 
     /// Build the base scope and one scope per tenant.
@@ -186,66 +196,12 @@ pub async fn tenant_scope(
             None
         }
     };
-    if let Some(n) = t.limits.max_concurrent {
-        if n == 0 || n > 10_000 {
-            return Err(Error::invalid(format!("{key}.limits.max_concurrent"), "must be between 1 and 10000"));
-        }
-        scope.gate = Some((Arc::new(Semaphore::new(n)), n));
-    }
-    scope.rate = rate(t, &key)?;
-    scope.fuel_meter = match t.limits.fuel_per_minute {
-        Some(0) => {
-            return Err(Error::invalid(format!("{key}.limits.fuel_per_minute"), "must be greater than 0"));
-        }
-        Some(budget) => Some(FuelMeter::new(budget)),
-        None => None,
-    };
+    scope.quotas = quotas(t, &key)?;
     scope.audit_tag = t.audit_tag.clone();
     scope.request_credentials = t.allow_request_credentials.clone();
     scope.failed = own.as_ref().map(|r| r.failed().to_vec()).unwrap_or_default();
     scope.failed.extend(clashes);
     Ok(scope)
-}
-
-/// A fixed one-minute window of fuel use. A call starts only while the
-/// window's budget is not used up; what it burns is charged when it ends.
-pub struct FuelMeter {
-    budget: u64,
-    window: std::sync::Mutex<(std::time::Instant, u64)>,
-}
-
-const FUEL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
-impl FuelMeter {
-    pub fn new(budget: u64) -> Self {
-        Self { budget, window: std::sync::Mutex::new((std::time::Instant::now(), 0)) }
-    }
-
-    fn current(&self) -> std::sync::MutexGuard<'_, (std::time::Instant, u64)> {
-        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        if w.0.elapsed() >= FUEL_WINDOW {
-            *w = (std::time::Instant::now(), 0);
-        }
-        w
-    }
-
-    /// `Err(seconds until the window resets)` when the budget is used up.
-    pub fn admit(&self) -> std::result::Result<(), u64> {
-        let w = self.current();
-        if w.1 >= self.budget {
-            return Err(FUEL_WINDOW.saturating_sub(w.0.elapsed()).as_secs().max(1));
-        }
-        Ok(())
-    }
-
-    pub fn charge(&self, fuel: u64) {
-        let mut w = self.current();
-        w.1 = w.1.saturating_add(fuel);
-    }
-
-    pub fn budget(&self) -> u64 {
-        self.budget
-    }
 }
 
 /// A tenant's component left out of its scope (logged and counted).
@@ -261,7 +217,23 @@ async fn load_own(sandbox: &Sandbox, dir: &std::path::Path, key: &str) -> Result
         .map_err(|e| Error::invalid(format!("{key}.components_dir"), format!("{}: {e}", dir.display())))
 }
 
-fn rate(t: &TenantSection, key: &str) -> Result<Option<DefaultDirectRateLimiter>> {
+/// A tenant's quotas as configured, fresh.
+fn quotas(t: &TenantSection, key: &str) -> Result<Quotas> {
+    let l = &t.limits;
+    if let Some(n) = l.max_concurrent
+        && (n == 0 || n > 10_000)
+    {
+        return Err(Error::invalid(format!("{key}.limits.max_concurrent"), "must be between 1 and 10000"));
+    }
+    let fuel = match l.fuel_per_minute {
+        Some(0) => return Err(Error::invalid(format!("{key}.limits.fuel_per_minute"), "must be greater than 0")),
+        budget => budget.map(|b| Arc::new(FuelMeter::new(b))),
+    };
+    let rate = bucket(t, key)?.map(|b| Arc::new(TenantRate::new(b)));
+    Ok(Quotas { rate, fuel, gate: Some(Arc::new(Gate::new(l.max_concurrent))) })
+}
+
+fn bucket(t: &TenantSection, key: &str) -> Result<Option<Bucket>> {
     let Some(rps) = t.limits.requests_per_second else {
         if t.limits.burst.is_some() {
             return Err(Error::invalid(format!("{key}.limits.burst"), "needs requests_per_second"));
@@ -275,8 +247,7 @@ fn rate(t: &TenantSection, key: &str) -> Result<Option<DefaultDirectRateLimiter>
     if burst == 0 {
         return Err(Error::invalid(format!("{key}.limits.burst"), "must be at least 1"));
     }
-    let quota = crate::auth::ratelimit::quota(Bucket { requests_per_second: rps, burst });
-    Ok(Some(RateLimiter::direct(quota)))
+    Ok(Some(Bucket { requests_per_second: rps, burst }))
 }
 
 fn patterns_allow(allow: &[String], deny: &[String], name: &str) -> bool {
@@ -312,25 +283,78 @@ mod tests {
     }
 
     #[test]
-    fn fuel_meter_refuses_once_the_budget_is_spent() {
-        let m = FuelMeter::new(100);
-        assert!(m.admit().is_ok());
-        m.charge(60);
-        assert!(m.admit().is_ok(), "60 of 100 used");
-        m.charge(60);
-        let wait = m.admit().unwrap_err();
-        assert!((1..=60).contains(&wait), "{wait}");
-    }
-
-    #[test]
     fn bad_rates_name_the_key() {
         let mut t = TenantSection::default();
         t.limits.requests_per_second = Some(0.0);
-        let msg = rate(&t, "tenants.a").err().unwrap().to_string();
+        let msg = bucket(&t, "tenants.a").err().unwrap().to_string();
         assert!(msg.contains("tenants.a.limits.requests_per_second"), "{msg}");
         t.limits.requests_per_second = None;
         t.limits.burst = Some(3);
-        let msg = rate(&t, "tenants.a").err().unwrap().to_string();
+        let msg = bucket(&t, "tenants.a").err().unwrap().to_string();
         assert!(msg.contains("tenants.a.limits.burst"), "{msg}");
+    }
+
+    async fn catalog(tenants: &str) -> Catalog {
+        let tenants: BTreeMap<String, TenantSection> = crate::config::parse_toml(tenants, "tenants.toml").unwrap();
+        let sandbox = Sandbox::new(None, 4).unwrap();
+        Catalog::build(&sandbox, Registry::default(), &tenants, None, &Default::default(), false).await.unwrap()
+    }
+
+    const LIMITS: &str = "[a.limits]\nrequests_per_second = 0.001\nburst = 1\nmax_concurrent = 2\nfuel_per_minute = 100\n\
+                          [b.limits]\nmax_concurrent = 2\n";
+
+    fn quotas<'c>(c: &'c Catalog, tenant: &str) -> &'c Quotas {
+        &c.tenants[tenant].quotas
+    }
+
+    #[tokio::test]
+    async fn a_rebuilt_catalog_keeps_the_fuel_window_of_unchanged_tenants() {
+        let old = catalog(LIMITS).await;
+        quotas(&old, "a").fuel.as_ref().unwrap().reserve(80).unwrap().settle(70);
+        let mut new = catalog(LIMITS).await;
+        new.keep_quotas(&old);
+        assert_eq!(quotas(&new, "a").fuel.as_ref().unwrap().usage(), (70, 0));
+    }
+
+    #[tokio::test]
+    async fn a_rebuilt_catalog_keeps_the_bucket_of_unchanged_tenants() {
+        let old = catalog(LIMITS).await;
+        assert!(quotas(&old, "a").rate.as_ref().unwrap().check(), "burst 1: the first call passes");
+        let mut new = catalog(LIMITS).await;
+        new.keep_quotas(&old);
+        assert!(!quotas(&new, "a").rate.as_ref().unwrap().check(), "the reload did not refill the bucket");
+    }
+
+    #[tokio::test]
+    async fn a_rebuilt_catalog_keeps_the_slots_running_calls_hold() {
+        let old = catalog(LIMITS).await;
+        let gate = quotas(&old, "a").gate.clone().unwrap();
+        let _running = (gate.acquire().await.unwrap(), gate.acquire().await.unwrap());
+        let mut new = catalog(LIMITS).await;
+        new.keep_quotas(&old);
+        let third = quotas(&new, "a").gate.as_ref().unwrap().acquire();
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), third).await.is_err(),
+            "max_concurrent = 2 with two calls running: no slot after the reload"
+        );
+    }
+
+    #[tokio::test]
+    async fn changed_limits_apply_to_the_state_carried_over() {
+        let old = catalog(LIMITS).await;
+        let gate = quotas(&old, "b").gate.clone().unwrap();
+        let _running = (gate.acquire().await.unwrap(), gate.acquire().await.unwrap());
+        quotas(&old, "a").fuel.as_ref().unwrap().reserve(80).unwrap().settle(80);
+        let changed = LIMITS
+            .replace("fuel_per_minute = 100", "fuel_per_minute = 200")
+            .replace("[b.limits]\nmax_concurrent = 2", "[b.limits]\nmax_concurrent = 3");
+        let mut new = catalog(&changed).await;
+        new.keep_quotas(&old);
+        let fuel = quotas(&new, "a").fuel.clone().unwrap();
+        assert_eq!((fuel.budget(), fuel.usage()), (200, (80, 0)), "the new budget, the window's use so far");
+        let b = quotas(&new, "b").gate.clone().unwrap();
+        assert_eq!((b.limit(), b.in_use()), (Some(3), 2), "the two running calls hold two of the three slots");
+        let (_third, fourth) = (b.acquire().await.unwrap(), b.acquire());
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(50), fourth).await.is_err());
     }
 }

@@ -7,13 +7,11 @@ nothing."""
 from __future__ import annotations
 
 import signal
-import urllib.request
 
 import anyio
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from support.frontdoor import api_key, client, raw_post, serve, utilities_only, wait_until
+from support.frontdoor import api_key, client, metric, raw_post, serve, utilities_only, wait_for, wait_until
 from support.mcp import text_of
 
 pytestmark = pytest.mark.anyio
@@ -27,22 +25,6 @@ def config(tools: list[str]) -> str:
 [tenants.alpha]
 allow_tools = {tools!r}
 """.replace("'", '"')
-
-
-def metric(admin: str, name: str, labels: dict[str, str] | None = None) -> float:
-    with urllib.request.urlopen(f"{admin}/metrics", timeout=5) as r:
-        text = r.read().decode()
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in (labels or {}).items()):
-                return s.value
-    return 0.0
-
-
-async def wait_for(predicate, timeout: float = 60.0):
-    with anyio.fail_after(timeout):
-        while not await predicate():
-            await anyio.sleep(0.05)
 
 
 async def test_reload_adds_a_tool_without_breaking_a_call_in_flight(runtime_bin, tmp_path):

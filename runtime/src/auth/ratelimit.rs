@@ -17,6 +17,8 @@ const MAX_PERIOD: Duration = Duration::from_secs(86_400);
 const RETAIN_EVERY: u64 = 4096;
 
 pub struct RateLimits {
+    /// As configured: a reload with the same limits keeps these buckets.
+    limits: Limits,
     global: Option<DefaultDirectRateLimiter>,
     credential: DefaultKeyedRateLimiter<String>,
     tenant: Option<DefaultKeyedRateLimiter<String>>,
@@ -41,6 +43,7 @@ fn retry_secs(wait: Duration) -> u64 {
 impl RateLimits {
     pub fn new(limits: Limits) -> Self {
         Self {
+            limits,
             global: limits.global.map(|b| RateLimiter::direct(quota(b))),
             credential: RateLimiter::keyed(quota(limits.credential)),
             tenant: limits.tenant.map(|b| RateLimiter::keyed(quota(b))),
@@ -64,6 +67,10 @@ impl RateLimits {
                 Err(retry_secs(not_until.wait_time_from(self.clock.now())))
             }
         }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The global bucket; `Err(seconds to wait)` when empty.

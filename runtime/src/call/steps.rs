@@ -2,16 +2,16 @@
 
 use super::Refusal;
 use crate::auth::{FrontDoor, Identity};
-use crate::cache::ResultCache;
+use crate::cache::{Caller, ResultCache};
 use crate::sandbox::{CallError, CallMeta, LoadedComponent, ToolInfo};
 use crate::tenant::credentials::{self, RequestCredentials};
+use crate::tenant::quota::{FuelReservation, GatePermit};
 use crate::tenant::{Catalog, Scope};
 use http::HeaderMap;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::OwnedSemaphorePermit;
 
 /// How long a call waits for one of its tenant's slots before it is refused.
 const TENANT_ADMISSION_WAIT: Duration = Duration::from_secs(10);
@@ -37,8 +37,8 @@ pub fn allows(fd: &FrontDoor, identity: Option<&Identity>, service: &str, tool: 
 
 /// The tenant's token bucket.
 pub fn tenant_rate(scope: &Scope, tenant: &str) -> Result<(), Refusal> {
-    match &scope.rate {
-        Some(rate) if rate.check().is_err() => {
+    match &scope.quotas.rate {
+        Some(rate) if !rate.check() => {
             tracing::info!(tenant = %tenant, "tool call refused: tenant rate limit");
             Err(Refusal::TenantRate(tenant.to_string()))
         }
@@ -46,15 +46,17 @@ pub fn tenant_rate(scope: &Scope, tenant: &str) -> Result<(), Refusal> {
     }
 }
 
-/// The tenant's fuel window must have budget left.
-pub fn fuel_budget(scope: &Scope, tenant: &str) -> Result<(), Refusal> {
-    match &scope.fuel_meter {
-        Some(meter) => meter.admit().map_err(|retry_secs| Refusal::FuelBudget {
-            tenant: tenant.to_string(),
-            budget: meter.budget(),
-            retry_secs,
-        }),
-        None => Ok(()),
+/// Reserve the call's whole fuel budget (`call_fuel`) in the tenant's fuel
+/// window; refused once the window's used plus reserved fuel reaches the
+/// budget. The reservation is settled with what the call used when it ends.
+pub fn fuel_budget(scope: &Scope, tenant: &str, call_fuel: u64) -> Result<Option<FuelReservation>, Refusal> {
+    let Some(meter) = &scope.quotas.fuel else { return Ok(None) };
+    match meter.reserve(call_fuel) {
+        Ok(reservation) => Ok(Some(reservation)),
+        Err(retry_secs) => {
+            tracing::info!(tenant = %tenant, "tool call refused: tenant fuel budget");
+            Err(Refusal::FuelBudget { tenant: tenant.to_string(), budget: meter.budget(), retry_secs })
+        }
     }
 }
 
@@ -82,12 +84,14 @@ pub fn call_meta(identity: Option<&Identity>, tenant: &str, request_id: String, 
     }
 }
 
-/// The result-cache key: tenant, caller, tool, catalog epoch, the component's
-/// write generation, the request credentials' digest and the arguments.
+/// The result-cache key: tenant, caller (subject, credential, roles), tool,
+/// catalog epoch, the component's write generation, the request
+/// credentials' digest and the arguments.
 pub fn cache_key(
     catalog: &Catalog,
     component: &LoadedComponent,
-    meta: &CallMeta,
+    identity: Option<&Identity>,
+    tenant: &str,
     name: &str,
     credentials: Option<&RequestCredentials>,
     arguments: &Map<String, Value>,
@@ -95,15 +99,26 @@ pub fn cache_key(
     let generation = component.generation.load(Ordering::Acquire);
     let own = credentials.map_or("", |c| c.digest.as_str());
     let tool_key = format!("{name}@{}.{generation}#{own}", catalog.epoch);
-    ResultCache::key(&meta.tenant_id, meta.caller.as_deref(), &tool_key, arguments)
+    ResultCache::key(tenant, identity.map(cache_caller), &tool_key, arguments)
+}
+
+/// What of the caller a cached result depends on: who it is, the
+/// credential it came with and the roles that credential gave it.
+pub fn cache_caller(identity: &Identity) -> Caller<'_> {
+    Caller {
+        subject: &identity.subject,
+        credential: &identity.credential,
+        method: identity.method.name(),
+        roles: &identity.roles,
+    }
 }
 
 /// One of the tenant's concurrency slots, waiting a bounded time.
-pub async fn tenant_slot(scope: &Scope) -> Result<Option<OwnedSemaphorePermit>, Refusal> {
-    let Some((gate, cap)) = &scope.gate else { return Ok(None) };
-    match tokio::time::timeout(TENANT_ADMISSION_WAIT, gate.clone().acquire_owned()).await {
-        Ok(Ok(permit)) => Ok(Some(permit)),
-        _ => Err(Refusal::Failed(CallError::Busy(*cap))),
+pub async fn tenant_slot(scope: &Scope) -> Result<Option<GatePermit>, Refusal> {
+    let Some(gate) = &scope.quotas.gate else { return Ok(None) };
+    match tokio::time::timeout(TENANT_ADMISSION_WAIT, gate.acquire()).await {
+        Ok(Some(permit)) => Ok(Some(permit)),
+        _ => Err(Refusal::Failed(CallError::Busy(gate.limit().unwrap_or(0)))),
     }
 }
 
@@ -113,7 +128,7 @@ mod tests {
     use crate::error::api::{Channel, ErrorKind};
     use crate::sandbox::Registry;
     use crate::sandbox::registry::Annotations;
-    use crate::tenant::FuelMeter;
+    use crate::tenant::quota::{FuelMeter, Gate, TenantRate};
 
     fn tool(read_only: bool) -> ToolInfo {
         ToolInfo {
@@ -163,11 +178,24 @@ mod tests {
     }
 
     #[test]
+    fn a_viewer_does_not_get_the_entry_of_the_same_subject_as_ops() {
+        let ops = Identity {
+            subject: "alice".into(),
+            roles: vec!["ops".into()],
+            method: crate::auth::AuthMethod::Jwt,
+            credential: "jwt:https://issuer:alice".into(),
+            ..Identity::anonymous("t")
+        };
+        let viewer = Identity { roles: vec!["viewer".into()], ..ops.clone() };
+        let key = |id: &Identity| ResultCache::key("t", Some(cache_caller(id)), "svc_read@0.0#", &Map::new());
+        assert_ne!(key(&ops), key(&viewer));
+    }
+
+    #[test]
     fn the_tenant_bucket_refuses_past_its_burst() {
         let mut s = scope();
-        let quota =
-            crate::auth::ratelimit::quota(crate::config::frontdoor::Bucket { requests_per_second: 0.001, burst: 2 });
-        s.rate = Some(governor::RateLimiter::direct(quota));
+        let bucket = crate::config::frontdoor::Bucket { requests_per_second: 0.001, burst: 2 };
+        s.quotas.rate = Some(Arc::new(TenantRate::new(bucket)));
         assert!(tenant_rate(&s, "t").is_ok());
         assert!(tenant_rate(&s, "t").is_ok());
         let err = tenant_rate(&s, "t").unwrap_err();
@@ -178,10 +206,9 @@ mod tests {
     #[test]
     fn a_spent_fuel_window_refuses_with_the_wait() {
         let mut s = scope();
-        s.fuel_meter = Some(FuelMeter::new(10));
-        assert!(fuel_budget(&s, "t").is_ok());
-        s.fuel_meter.as_ref().unwrap().charge(10);
-        let err = fuel_budget(&s, "t").unwrap_err();
+        s.quotas.fuel = Some(Arc::new(FuelMeter::new(10)));
+        fuel_budget(&s, "t", 4).unwrap().unwrap().settle(10);
+        let err = fuel_budget(&s, "t", 4).unwrap_err();
         assert!(err.to_string().starts_with("tenant `t` used its fuel budget of 10 units per minute"), "{err}");
         assert_eq!(err.kind().channel(), Channel::ToolResult);
     }
@@ -190,8 +217,7 @@ mod tests {
     async fn a_full_tenant_is_busy_after_the_wait() {
         tokio::time::pause();
         let mut s = scope();
-        let gate = Arc::new(tokio::sync::Semaphore::new(1));
-        s.gate = Some((gate.clone(), 1));
+        s.quotas.gate = Some(Arc::new(Gate::new(Some(1))));
         let held = tenant_slot(&s).await.unwrap();
         assert!(held.is_some());
         let err = tenant_slot(&s).await.unwrap_err();

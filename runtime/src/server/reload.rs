@@ -13,9 +13,15 @@
 //!
 //! Reloaded: components, `[components]`, `[tenants]`, `[sandbox]` pins and
 //! keys, `[auth]` (keys, users, JWT settings, roles) and `[ratelimit]`.
-//! Tenants' and credentials' rate buckets, fuel windows and concurrency
-//! slots start afresh (calls in flight hold slots of the old ones). Not
-//! reloaded (restart): listeners, `[audit]`, `[kubernetes]` connections.
+//! Quota state carries over (`Pipeline::replace_catalog`,
+//! `FrontDoor::replace_access`): a tenant keeps its fuel window (under the
+//! new budget if that changed), its token bucket while its rate and burst
+//! are unchanged, and its concurrency slots, whose new limit counts the
+//! calls already running; the `[ratelimit]` buckets stay while `[ratelimit]`
+//! is unchanged. So a reload, which a tenant may be able to cause (a file in
+//! its `components_dir` with `[server] watch`), never refills a bucket,
+//! empties a fuel window or frees a slot. Not reloaded (restart):
+//! listeners, `[audit]`, `[kubernetes]` connections.
 //! Turning authentication off on a non-loopback listener is refused as at
 //! start-up.
 

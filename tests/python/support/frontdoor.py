@@ -10,15 +10,18 @@ import json
 import os
 import subprocess
 import time
+import urllib.request
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import httpx2 as httpx
 import jwt
 from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+from prometheus_client.parser import text_string_to_metric_families
 
 from support.mcp import INIT
 from support.runtime import components_subset, free_port, stop, wait_http_ready
@@ -137,3 +140,21 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met in time")
         time.sleep(interval)
+
+
+def metric(admin: str, name: str, labels: dict[str, str] | None = None) -> float:
+    """The first sample of `name` (with `labels`) on the admin listener's /metrics; 0 when absent."""
+    with urllib.request.urlopen(f"{admin}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in (labels or {}).items()):
+                return s.value
+    return 0.0
+
+
+async def wait_for(predicate, timeout: float = 60.0):
+    """Await `predicate` until it returns true; fail after `timeout` seconds."""
+    with anyio.fail_after(timeout):
+        while not await predicate():
+            await anyio.sleep(0.05)
