@@ -25,7 +25,7 @@
 #   "fake-kubelet log line N from <namespace>/<pod>/<container>" (N = 1..3)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-source "$HERE/../../scripts/env.sh"
+source "$HERE/lib.sh"
 
 KUBE_VERSION=v1.20.2
 KUBE_SRC_PKG_VERSION=1.20.5+really1.20.2-1.1+deb12u1 # bookworm's; any version is tried next
@@ -173,13 +173,11 @@ if [ "${1:-}" = --build-only ]; then ensure_bins; exit 0; fi
 # plane running (the lock file sits beside the folder, which gets wiped).
 exec 8>"$S.lock"
 flock -w 900 8 || die "another kube-up.sh still holds $S.lock"
-# A PID only counts if it is still our process (its command line names $S).
-ours() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && grep -qaF -- "$S/" "/proc/$1/cmdline"; }
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler fake-kubelet)
 healthy() {
     local c
     [ -f "$S/env.sh" ] || return 1
-    for c in "${COMPONENTS[@]}"; do ours "$(cat "$S/pids/$c.pid" 2>/dev/null)" || return 1; done
+    for c in "${COMPONENTS[@]}"; do ours "$(cat "$S/pids/$c.pid" 2>/dev/null)" "$S" || return 1; done
     # shellcheck disable=SC1091
     (source "$S/env.sh" && curl -sf --max-time 5 --cacert "$KUBE_CA_FILE" \
         -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$KUBE_API_URL/readyz" >/dev/null)
@@ -213,32 +211,9 @@ trap on_exit EXIT
 T0=$(ms)
 
 # --------------------------------------------------------------- ports ----
-# Prefer non-default ports (a system or another test run may hold the defaults);
-# fall back to any free one. All sockets are held together so the ports differ.
-# SO_REUSEADDR as the servers use it: a port left in TIME_WAIT by the previous
-# run counts as free (else every restart would drift to random ports).
-read -r API_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHED_PORT KUBELET_PORT < <(/usr/bin/python3 - \
+read -r API_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHED_PORT KUBELET_PORT < <(free_ports \
     "${KUBE_API_PORT:-16443}" "${KUBE_ETCD_PORT:-32379}" "${KUBE_ETCD_PEER_PORT:-32380}" \
-    "${KUBE_KCM_PORT:-20257}" "${KUBE_SCHED_PORT:-20259}" "${KUBE_KUBELET_PORT:-20250}" <<'PY'
-import socket, sys
-held = []
-def sock():
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    return s
-for pref in map(int, sys.argv[1:]):
-    s = sock()
-    try:
-        s.bind(("127.0.0.1", pref))
-        s.listen()  # a listener: no second REUSEADDR socket can take the same port
-    except OSError:
-        s = sock()
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-    held.append(s)
-print(*(s.getsockname()[1] for s in held))
-PY
-)
+    "${KUBE_KCM_PORT:-20257}" "${KUBE_SCHED_PORT:-20259}" "${KUBE_KUBELET_PORT:-20250}")
 API_URL="https://127.0.0.1:$API_PORT"
 
 # ----------------------------------------------------- certs and tokens ----
@@ -297,12 +272,7 @@ kubeconfig "$S/kcm.kubeconfig" system:kube-controller-manager "$KCM_TOKEN"
 kubeconfig "$S/scheduler.kubeconfig" system:kube-scheduler "$SCHED_TOKEN"
 
 # --------------------------------------------------------------- start ----
-start() { # name cmd... ; setsid: outlive this script, not get its terminal's signals
-    local name=$1
-    shift
-    setsid nohup "$@" </dev/null >"$S/logs/$name.log" 2>&1 8>&- & # 8>&-: not holding our lock
-    echo $! >"$S/pids/$name.pid"
-}
+start() { spawn "$S/logs/$1.log" "$S/pids/$1.pid" "${@:2}"; } # name cmd...
 wait_for() { # name seconds cmd... ; poll until cmd succeeds, the process dies, or time is up
     local name=$1 end=$((SECONDS + $2)) pid
     shift 2

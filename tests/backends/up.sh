@@ -5,17 +5,13 @@
 # if both are already running and ready, it only reprints the env.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-source "$HERE/../../scripts/env.sh"
-W="${K8S_MCP_BACKENDS_DIR:-$ROOT/target/backends}"
-mkdir -p "$W"
-W="$(cd "$W" && pwd)"
-
-# A PID only counts if it is still our process (its command line names $W).
-ours() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && grep -qaF -- "$W/" "/proc/$1/cmdline"; }
+source "$HERE/lib.sh"
+mkdir -p "$BACKENDS_DIR"
+W="$(cd "$BACKENDS_DIR" && pwd)"
 
 if [ -f "$W/env.sh" ] && [ -f "$W/prometheus.pid" ] && [ -f "$W/alertmanager.pid" ]; then
     source "$W/env.sh"
-    if ours "$(cat "$W/prometheus.pid")" && ours "$(cat "$W/alertmanager.pid")" \
+    if ours "$(cat "$W/prometheus.pid")" "$W" && ours "$(cat "$W/alertmanager.pid")" "$W" \
         && curl -sf "$PROMETHEUS_URL/-/ready" >/dev/null && curl -sf "$ALERTMANAGER_URL/-/ready" >/dev/null; then
         grep '^export' "$W/env.sh"
         exit 0
@@ -37,22 +33,8 @@ if ! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/
         prometheus prometheus-alertmanager >/dev/null
 fi
 
-# Prefer the documented non-default ports; fall back to any free port.
-# Both sockets are held open together so the two ports always differ.
-read -r PROM_PORT AM_PORT < <(python3 - 19090 19093 <<'PY'
-import socket, sys
-held = []
-for pref in map(int, sys.argv[1:]):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", pref))
-    except OSError:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-    held.append(s)
-print(*(s.getsockname()[1] for s in held))
-PY
-)
+# The documented non-default ports, or any free ones.
+read -r PROM_PORT AM_PORT < <(free_ports 19090 19093)
 
 cat > "$W/alertmanager.yml" <<'YAML'
 route:
@@ -105,31 +87,15 @@ YAML
 
 # Every start is a fresh backend: no series, alerts or silences from earlier runs.
 rm -rf "$W/alertmanager-data" "$W/prometheus-data"
-# setsid: the servers must outlive this script and not get its terminal's signals.
-setsid nohup prometheus-alertmanager --config.file="$W/alertmanager.yml" \
+spawn "$W/alertmanager.log" "$W/alertmanager.pid" prometheus-alertmanager --config.file="$W/alertmanager.yml" \
     --storage.path="$W/alertmanager-data" --web.listen-address="127.0.0.1:$AM_PORT" \
-    --cluster.listen-address= </dev/null >"$W/alertmanager.log" 2>&1 &
-echo $! >"$W/alertmanager.pid"
-setsid nohup prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/prometheus-data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-admin-api \
-    --rules.alert.resend-delay=2s </dev/null >"$W/prometheus.log" 2>&1 &
-echo $! >"$W/prometheus.pid"
+    --cluster.listen-address=
+spawn "$W/prometheus.log" "$W/prometheus.pid" prometheus --config.file="$W/prometheus.yml" \
+    --storage.tsdb.path="$W/prometheus-data" --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-admin-api \
+    --rules.alert.resend-delay=2s
 
-wait_ready() { # name url
-    local pid deadline=$((SECONDS + 60))
-    pid="$(cat "$W/$1.pid")"
-    until curl -sf "$2/-/ready" >/dev/null; do
-        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
-            echo "$1 did not become ready at $2; last log lines:" >&2
-            tail -n 30 "$W/$1.log" >&2
-            "$HERE/down.sh" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-}
-wait_ready alertmanager "http://127.0.0.1:$AM_PORT"
-wait_ready prometheus "http://127.0.0.1:$PROM_PORT"
+wait_ready alertmanager "$W" 60 "$HERE/down.sh" "http://127.0.0.1:$AM_PORT" /-/ready
+wait_ready prometheus "$W" 60 "$HERE/down.sh" "http://127.0.0.1:$PROM_PORT" /-/ready
 
 cat >"$W/env.sh" <<ENV
 export PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT

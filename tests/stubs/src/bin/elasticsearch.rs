@@ -24,6 +24,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use data::Index;
+use k8s_mcp_stubs::{first, query_pairs};
 
 /// The API key the stub accepts (base64 of `stub-id:stub-key`).
 const STUB_API_KEY: &str = "c3R1Yi1pZDpzdHViLWtleQ==";
@@ -67,42 +68,6 @@ async fn auth(headers: HeaderMap, req: Request, next: Next) -> Response {
             None,
         ),
     }
-}
-
-fn params(raw: Option<String>) -> Vec<(String, String)> {
-    raw.unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let hex = (b[i] == b'%' && i + 2 < b.len())
-            .then(|| std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .flatten();
-        match (b[i], hex) {
-            (_, Some(x)) => {
-                out.push(x);
-                i += 2;
-            }
-            (b'+', _) => out.push(b' '),
-            (c, _) => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn param<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 fn wildcard(pattern: &str, name: &str) -> bool {
@@ -178,8 +143,8 @@ fn index_health(i: &Index) -> Value {
 
 /// Cluster health API: GET /_cluster/health?level=cluster|indices|shards
 async fn health(State(st): State<St>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q);
-    let level = param(&p, "level").unwrap_or("cluster");
+    let p = query_pairs(q.as_deref());
+    let level = first(&p, "level").unwrap_or("cluster");
     if !["cluster", "indices", "shards"].contains(&level) {
         return es_error(
             400,
@@ -210,7 +175,7 @@ fn human(bytes: u64) -> String {
 
 /// cat indices API: GET /_cat/indices[/{target}]?format=json&bytes=b&h=...
 fn cat_indices(st: &St, target: Option<&str>, q: Option<String>) -> Response {
-    let p = params(q);
+    let p = query_pairs(q.as_deref());
     let list: Vec<&Index> = match target {
         None => st.iter().collect(),
         Some(t) => match resolve(st, t, true) {
@@ -218,7 +183,7 @@ fn cat_indices(st: &St, target: Option<&str>, q: Option<String>) -> Response {
             Err(r) => return *r,
         },
     };
-    let bytes = param(&p, "bytes") == Some("b");
+    let bytes = first(&p, "bytes") == Some("b");
     let size = |n: u64| if bytes { n.to_string() } else { human(n) };
     let rows: Vec<Value> = list
         .iter()
@@ -233,7 +198,7 @@ fn cat_indices(st: &St, target: Option<&str>, q: Option<String>) -> Response {
                 "pri.store.size": open.then(|| size(i.size_bytes())),
                 "dataset.size": open.then(|| size(i.size_bytes())),
             });
-            match param(&p, "h") {
+            match first(&p, "h") {
                 Some(h) => h.split(',').map(|c| (c.to_string(), all.get(c).cloned().unwrap_or(Value::Null))).collect(),
                 None => all,
             }
@@ -252,7 +217,7 @@ async fn cat_some_indices(State(st): State<St>, Path(t): Path<String>, RawQuery(
 
 /// cat shards API: GET /_cat/shards?format=json&h=...
 async fn cat_shards(State(st): State<St>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q);
+    let p = query_pairs(q.as_deref());
     let mut rows = Vec::new();
     for i in st.iter() {
         let docs = (i.status == "open").then(|| i.docs.len().to_string());
@@ -261,7 +226,7 @@ async fn cat_shards(State(st): State<St>, RawQuery(q): RawQuery) -> Response {
             rows.push(json!({ "index": i.name, "shard": "0", "prirep": "r", "state": "UNASSIGNED", "docs": null, "node": null }));
         }
     }
-    if let Some(h) = param(&p, "h") {
+    if let Some(h) = first(&p, "h") {
         rows = rows.into_iter().map(|r| h.split(',').map(|c| (c.to_string(), r[c].clone())).collect()).collect();
     }
     Json(rows).into_response()
@@ -368,18 +333,30 @@ fn body_json(body: &str) -> Result<Value, Box<Response>> {
         .map_err(|e| Box::new(es_error(400, "x_content_parse_exception", &format!("[1:1] {e}"), None)))
 }
 
+/// What a search or count request names: its query parameters, its body
+/// (or `{}`) and the open indices of its target, or the error for the first
+/// of those that is wrong.
+type SearchRequest<'a> = (Vec<(String, String)>, Value, Vec<&'a Index>);
+
+fn search_request<'a>(
+    st: &'a St,
+    target: &str,
+    q: Option<&str>,
+    body: &str,
+) -> Result<SearchRequest<'a>, Box<Response>> {
+    let p = query_pairs(q);
+    let body = body_json(body)?;
+    let list = resolve(st, target, false)?;
+    Ok((p, body, list))
+}
+
 /// Search API: GET|POST /{target}/_search and /_search (`q` for URI search)
 fn do_search(st: &St, target: &str, q: Option<String>, body: &str) -> Response {
-    let p = params(q);
-    let body = match body_json(body) {
-        Ok(b) => b,
+    let (p, body, list) = match search_request(st, target, q.as_deref(), body) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
-    let list = match resolve(st, target, false) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
-    match search::search(&list, param(&p, "q"), &body, &p) {
+    match search::search(&list, first(&p, "q"), &body, &p) {
         Ok(v) => Json(v).into_response(),
         Err((code, kind, reason)) => es_error(code, kind, &reason, None),
     }
@@ -403,16 +380,11 @@ async fn count_all(State(st): State<St>, RawQuery(q): RawQuery, body: String) ->
 }
 
 fn do_count(st: &St, t: &str, q: Option<String>, body: &str) -> Response {
-    let p = params(q);
-    let body = match body_json(body) {
-        Ok(b) => b,
+    let (p, body, list) = match search_request(st, t, q.as_deref(), body) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
-    let list = match resolve(st, t, false) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
-    match search::hits(&list, param(&p, "q"), &body) {
+    match search::hits(&list, first(&p, "q"), &body) {
         Ok(h) => Json(json!({ "count": h.len(), "_shards": { "total": list.len(), "successful": list.len(), "skipped": 0, "failed": 0 } })).into_response(),
         Err((code, kind, reason)) => es_error(code, kind, &reason, None),
     }

@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use k8s_mcp_stubs::query_pairs;
 use serde_json::{Value, json};
 
 type Traces = std::sync::Arc<Vec<Value>>;
@@ -36,40 +37,8 @@ fn err(code: StatusCode, msg: impl Into<String>) -> Response {
     (code, Json(body)).into_response()
 }
 
-fn params(raw: Option<String>) -> Vec<(String, String)> {
-    raw.unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
+/// The first non-empty value of `key`: the query parser treats an empty
+/// parameter as absent.
 fn first<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
     p.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str())
 }
@@ -172,7 +141,7 @@ async fn service_operations(State(traces): State<Traces>, Path(service): Path<St
 
 /// GET /api/operations?service=&spanKind= (`getOperations`).
 async fn operations(State(traces): State<Traces>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q);
+    let p = query_pairs(q.as_deref());
     let Some(service) = first(&p, "service") else {
         return err(StatusCode::BAD_REQUEST, "parameter 'service' is required");
     };
@@ -183,7 +152,7 @@ async fn operations(State(traces): State<Traces>, RawQuery(q): RawQuery) -> Resp
 /// GET /api/traces?service&operation&start&end&limit&minDuration&maxDuration&tags (`search`,
 /// parameters from query_parser.go `parseTraceQueryParams`).
 async fn search(State(traces): State<Traces>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q);
+    let p = query_pairs(q.as_deref());
     let Some(service) = first(&p, "service") else {
         return err(StatusCode::BAD_REQUEST, "parameter 'service' is required");
     };
@@ -278,7 +247,7 @@ async fn trace(State(traces): State<Traces>, Path(id): Path<String>) -> Response
 /// GET /api/dependencies?endTs=<ms>&lookback=<ms> (`dependencies`, query_parser.go
 /// `parseDependenciesQueryParams`: endTs defaults to now, lookback to 24 h).
 async fn dependencies(State(traces): State<Traces>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q);
+    let p = query_pairs(q.as_deref());
     let (end_ms, lookback_ms) = match (int_param(&p, "endTs"), int_param(&p, "lookback")) {
         (Ok(e), Ok(l)) => (e.unwrap_or(now_us() / 1000), l.unwrap_or(86_400_000)),
         (Err(r), _) | (_, Err(r)) => return err(StatusCode::BAD_REQUEST, r),

@@ -222,7 +222,7 @@ pub fn search(
     body: &Value,
     params: &[(String, String)],
 ) -> Result<Value, EsError> {
-    let param = |k: &str| params.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.parse::<u64>().ok());
+    let param = |k: &str| k8s_mcp_stubs::first(params, k).and_then(|v| v.parse::<u64>().ok());
     let size = body.get("size").and_then(Value::as_u64).or(param("size")).unwrap_or(10);
     let from = body.get("from").and_then(Value::as_u64).or(param("from")).unwrap_or(0);
     if from + size > 10_000 {

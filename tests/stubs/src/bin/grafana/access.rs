@@ -144,24 +144,28 @@ pub async fn assignments(State(db): State<Shared>, Path(uid): Path<String>) -> R
     ok(json!({ "roleUID": uid, "users": users, "teams": teams, "serviceAccounts": [] }))
 }
 
+/// The numeric `id` of a path, if one of `members` (users, teams) has it.
+fn member_id(members: &[Value], id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|id| members.iter().any(|m| m["id"] == json!(id)))
+}
+
+/// The roles (with their permissions) whose UID is `uid`.
+fn roles_with_uid(db: &crate::state::Db, uid: &str) -> Response {
+    ok(Value::Array(db.roles.iter().filter(|r| r["uid"] == json!(uid)).cloned().collect()))
+}
+
 /// HTTP API > RBAC API > List roles assigned to a user.
 pub async fn user_roles(State(db): State<Shared>, Path(id): Path<String>) -> Response {
     let db = db.lock().expect("state");
-    let Some(id) = id.parse::<i64>().ok().filter(|id| db.users.iter().any(|u| u["id"] == json!(id))) else {
-        return err(404, "user not found");
-    };
-    let uid = if id == 2 { "fixed_dashboards_reader" } else { "fixed_dashboards_writer" };
-    ok(Value::Array(db.roles.iter().filter(|r| r["uid"] == json!(uid)).cloned().collect()))
+    let Some(id) = member_id(&db.users, &id) else { return err(404, "user not found") };
+    roles_with_uid(&db, if id == 2 { "fixed_dashboards_reader" } else { "fixed_dashboards_writer" })
 }
 
 /// HTTP API > RBAC API > List roles assigned to a team.
 pub async fn team_roles(State(db): State<Shared>, Path(id): Path<String>) -> Response {
     let db = db.lock().expect("state");
-    let Some(id) = id.parse::<i64>().ok().filter(|id| db.teams.iter().any(|t| t["id"] == json!(id))) else {
-        return err(404, "team not found");
-    };
-    let uid = if id == 1 { "custom_oncall" } else { "fixed_dashboards_reader" };
-    ok(Value::Array(db.roles.iter().filter(|r| r["uid"] == json!(uid)).cloned().collect()))
+    let Some(id) = member_id(&db.teams, &id) else { return err(404, "team not found") };
+    roles_with_uid(&db, if id == 1 { "custom_oncall" } else { "fixed_dashboards_reader" })
 }
 
 /// HTTP API > Access control > Resource permissions > Get a description of

@@ -2,7 +2,6 @@
 //! provisioning HTTP API). Unknown rules and groups answer 404 with an
 //! empty body, as the provisioning API does.
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -65,11 +64,7 @@ fn provenance(headers: &HeaderMap) -> &'static str {
 }
 
 /// HTTP API > Alerting provisioning > Create a new alert rule (201).
-pub async fn create(State(db): State<Shared>, headers: HeaderMap, raw: Bytes) -> Response {
-    let mut rule = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn create(State(db): State<Shared>, headers: HeaderMap, Body(mut rule): Body) -> Response {
     let mut db = db.lock().expect("state");
     if let Err(m) = validate(&db, &rule) {
         return err(400, &m);
@@ -91,11 +86,12 @@ pub async fn create(State(db): State<Shared>, headers: HeaderMap, raw: Bytes) ->
 }
 
 /// HTTP API > Alerting provisioning > Update an existing alert rule.
-pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, headers: HeaderMap, raw: Bytes) -> Response {
-    let mut rule = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn update(
+    State(db): State<Shared>,
+    Path(uid): Path<String>,
+    headers: HeaderMap,
+    Body(mut rule): Body,
+) -> Response {
     let mut db = db.lock().expect("state");
     let Some(old) = db.rules.get(&uid).cloned() else { return empty(404) };
     if let Err(m) = validate(&db, &rule) {
@@ -144,12 +140,8 @@ pub async fn get_group(State(db): State<Shared>, Path((folder, group)): Path<(St
 pub async fn put_group(
     State(db): State<Shared>,
     Path((folder, group)): Path<(String, String)>,
-    raw: Bytes,
+    Body(body): Body,
 ) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let mut db = db.lock().expect("state");
     let interval = body["interval"].as_i64().unwrap_or(0);
     if interval <= 0 || interval % 10 != 0 {

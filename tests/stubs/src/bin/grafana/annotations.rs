@@ -1,7 +1,6 @@
 //! Annotations (HTTP API > Annotations API).
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -47,11 +46,7 @@ pub async fn list(State(db): State<Shared>, Query(q): Query<Pairs>) -> Response 
 }
 
 /// HTTP API > Annotations API > Create annotation (`text` required).
-pub async fn create(State(db): State<Shared>, Extension(caller): Extension<Caller>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn create(State(db): State<Shared>, Extension(caller): Extension<Caller>, Body(body): Body) -> Response {
     if body["text"].as_str().is_none_or(str::is_empty) {
         return err(400, "Failed to save annotation");
     }
@@ -77,11 +72,7 @@ pub async fn create(State(db): State<Shared>, Extension(caller): Extension<Calle
 
 /// HTTP API > Annotations API > Create Annotation in Graphite format
 /// (`what` required, `when` in epoch seconds, `tags` list or space-separated).
-pub async fn graphite(State(db): State<Shared>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn graphite(State(db): State<Shared>, Body(body): Body) -> Response {
     let Some(what) = body["what"].as_str().filter(|w| !w.is_empty()) else {
         return err(400, "Failed to save Graphite annotation");
     };
@@ -109,20 +100,16 @@ fn id_of(raw: &str) -> Option<i64> {
 }
 
 /// HTTP API > Annotations API > Update annotation (replaces text, times, tags).
-pub async fn update(State(db): State<Shared>, Path(id): Path<String>, raw: Bytes) -> Response {
-    change(db, id, raw, true).await
+pub async fn update(State(db): State<Shared>, Path(id): Path<String>, Body(body): Body) -> Response {
+    change(db, id, body, true).await
 }
 
 /// HTTP API > Annotations API > Patch annotation (only the given fields).
-pub async fn patch(State(db): State<Shared>, Path(id): Path<String>, raw: Bytes) -> Response {
-    change(db, id, raw, false).await
+pub async fn patch(State(db): State<Shared>, Path(id): Path<String>, Body(body): Body) -> Response {
+    change(db, id, body, false).await
 }
 
-async fn change(db: Shared, id: String, raw: Bytes, replace: bool) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+async fn change(db: Shared, id: String, body: Value, replace: bool) -> Response {
     let mut db = db.lock().expect("state");
     let Some(a) = id_of(&id).and_then(|id| db.annotations.get_mut(&id)) else {
         return err(404, "Annotation not found");

@@ -1,7 +1,6 @@
 //! Dashboards, search, versions and panel rendering.
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -98,11 +97,7 @@ fn saved(db: &Db, uid: &str) -> Value {
 /// HTTP API > Dashboard API > Create / Update dashboard: 400 for an empty
 /// title or unknown folder, 412 `version-mismatch` / `name-exists` unless
 /// `overwrite`.
-pub async fn save(State(db): State<Shared>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn save(State(db): State<Shared>, Body(body): Body) -> Response {
     let mut db = db.lock().expect("state");
     let Some(mut model) = body.get("dashboard").filter(|d| d.is_object()).cloned() else {
         return err(400, "bad request data");
@@ -178,11 +173,7 @@ pub async fn version(State(db): State<Shared>, Path((uid, n)): Path<(String, Str
 }
 
 /// HTTP API > Dashboard Versions API > Restore dashboard by dashboard UID.
-pub async fn restore(State(db): State<Shared>, Path(uid): Path<String>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn restore(State(db): State<Shared>, Path(uid): Path<String>, Body(body): Body) -> Response {
     let mut db = db.lock().expect("state");
     let Some(d) = db.dashboards.get(&uid) else { return err(404, "Dashboard not found") };
     let want = body["version"].as_i64().unwrap_or(0);

@@ -1,7 +1,6 @@
 //! Data sources, the query API and the data source proxy (HTTP API > Data
 //! source API).
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -78,11 +77,7 @@ fn apply(d: &mut Value, secure: &mut Vec<String>, body: &Value) {
 }
 
 /// HTTP API > Data source API > Create a data source (409 on a taken name).
-pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn create(State(db): State<Shared>, Body(body): Body) -> Response {
     let mut db = db.lock().expect("state");
     let name = body["name"].as_str().unwrap_or("").to_string();
     if name.is_empty() || body["type"].as_str().unwrap_or("").is_empty() {
@@ -103,11 +98,7 @@ pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
 }
 
 /// HTTP API > Data source API > Update an existing data source by UID.
-pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, Body(body): Body) -> Response {
     let mut db = db.lock().expect("state");
     let name = body["name"].as_str().unwrap_or("").to_string();
     if find(&db, |d| d["name"] == json!(name) && d["uid"] != json!(uid)).is_some() {
@@ -146,11 +137,7 @@ pub async fn health(State(db): State<Shared>, Path(uid): Path<String>) -> Respon
 
 /// HTTP API > Data source API > Query a data source (`POST /api/ds/query`):
 /// each query gets one time series frame of 30 points over `from`..`to`.
-pub async fn query(State(db): State<Shared>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn query(State(db): State<Shared>, Body(body): Body) -> Response {
     let db = db.lock().expect("state");
     let Some(queries) = body["queries"].as_array().filter(|q| !q.is_empty()) else {
         return err(400, "No queries found");

@@ -1,6 +1,5 @@
 //! Folders (HTTP API > Folder API).
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -38,11 +37,7 @@ pub async fn get_one(State(db): State<Shared>, Path(uid): Path<String>) -> Respo
 }
 
 /// HTTP API > Folder API > Create folder (409 when the UID or title is taken).
-pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn create(State(db): State<Shared>, Body(body): Body) -> Response {
     let mut db = db.lock().expect("state");
     let title = body["title"].as_str().unwrap_or("").trim().to_string();
     if title.is_empty() {
@@ -72,11 +67,7 @@ pub async fn create(State(db): State<Shared>, raw: Bytes) -> Response {
 }
 
 /// HTTP API > Folder API > Update folder (412 `version-mismatch` unless `overwrite`).
-pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, raw: Bytes) -> Response {
-    let body = match body(&raw) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub async fn update(State(db): State<Shared>, Path(uid): Path<String>, Body(body): Body) -> Response {
     let mut db = db.lock().expect("state");
     let Some(folder) = db.folders.get_mut(&uid) else { return err_status(404, "Folder not found", "not-found") };
     let overwrite = body["overwrite"].as_bool().unwrap_or(false);

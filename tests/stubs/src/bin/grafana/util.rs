@@ -1,6 +1,7 @@
 //! Response helpers, query parsing, clock and slugs shared by the stub's routes.
 
 use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -31,9 +32,18 @@ pub fn empty(code: u16) -> Response {
     StatusCode::from_u16(code).unwrap_or(StatusCode::NO_CONTENT).into_response()
 }
 
-/// The JSON request body, or Grafana's 400 for unparseable input.
-pub fn body(bytes: &Bytes) -> Result<Value, Box<Response>> {
-    serde_json::from_slice(bytes).map_err(|_| Box::new(err(400, "bad request data")))
+/// A handler's JSON request body; a body that does not parse is rejected
+/// with Grafana's 400 `{"message": "bad request data"}` before the handler
+/// runs.
+pub struct Body(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        serde_json::from_slice(&bytes).map(Body).map_err(|_| err(400, "bad request data"))
+    }
 }
 
 pub fn first<'a>(q: &'a Pairs, key: &str) -> Option<&'a str> {
@@ -48,24 +58,13 @@ pub fn num(q: &Pairs, key: &str) -> Option<i64> {
     first(q, key).and_then(|v| v.parse().ok())
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+pub use k8s_mcp_stubs::now_ms;
 
 /// Epoch milliseconds as RFC 3339 (UTC, second precision).
 pub fn rfc3339(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = k8s_mcp_stubs::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 

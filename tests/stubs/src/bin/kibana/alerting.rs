@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::state::{RULE_TYPES, Store};
 use crate::time::{iso, now_ms, parse};
-use crate::{Params, Shared, error, first, json_body, no_content, num, ok, query_pairs, space_of};
+use crate::{Params, Shared, error, first, no_content, num, ok, query_pairs};
 
 pub fn rule_routes() -> Vec<(&'static str, MethodRouter<Shared>)> {
     vec![
@@ -27,26 +27,6 @@ pub fn rule_routes() -> Vec<(&'static str, MethodRouter<Shared>)> {
         ("/api/alerting/rule_types", get(rule_types)),
         ("/api/alerts/_find", get(legacy_find)),
     ]
-}
-
-#[macro_export]
-macro_rules! body_or_return {
-    ($b:expr) => {
-        match json_body(&$b) {
-            Ok(b) => b,
-            Err(e) => return e,
-        }
-    };
-}
-
-#[macro_export]
-macro_rules! space_or_return {
-    ($s:expr, $p:expr) => {
-        match space_of(&$s, &$p) {
-            Ok(sp) => sp,
-            Err(e) => return e,
-        }
-    };
 }
 
 pub fn bad(m: impl Into<String>) -> Response {

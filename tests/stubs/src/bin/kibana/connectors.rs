@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::alerting::bad;
 use crate::state::{CONNECTOR_TYPES, Store};
-use crate::{Params, Shared, body_or_return, error, json_body, no_content, ok, space_of, space_or_return};
+use crate::{Params, Shared, error, no_content, ok};
 
 pub fn routes() -> Vec<(&'static str, MethodRouter<Shared>)> {
     vec![

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::saved_objects::not_found;
 use crate::state::Store;
-use crate::{Params, Shared, error, json_body, ok, space_of};
+use crate::{Params, Shared, error, ok};
 
 pub fn routes() -> Vec<(&'static str, MethodRouter<Shared>)> {
     vec![
@@ -73,10 +73,7 @@ fn lookup(s: &mut Store, space: &str, id: &str) -> Option<Value> {
 /// GET /api/data_views ("Get all data views").
 async fn list(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let views: Vec<Value> = s
         .space_objects(&space)
         .values()
@@ -93,10 +90,7 @@ async fn list(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
 /// GET /api/data_views/data_view/{id} ("Get a data view").
 async fn get_one(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     match lookup(&mut s, &space, &p["id"]) {
         Some(o) => ok(json!({ "data_view": spec(&o, &space) })),
         None => not_found(KIND, &p["id"]),
@@ -105,10 +99,7 @@ async fn get_one(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
 
 /// POST /api/data_views/data_view ("Create a data view").
 async fn create(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let dv = &body["data_view"];
     let Some(title) = dv["title"].as_str().filter(|t| !t.is_empty()) else {
         return error(
@@ -117,10 +108,7 @@ async fn create(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> 
         );
     };
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let override_ = body["override"].as_bool().unwrap_or(false);
     let duplicate = s.space_objects(&space).values().any(|o| o["type"] == KIND && o["attributes"]["title"] == title);
     if duplicate && !override_ {
@@ -136,10 +124,7 @@ async fn create(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> 
 
 /// POST /api/data_views/data_view/{id} ("Update a data view"), with `refresh_fields`.
 async fn update(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     if !body["data_view"].is_object() {
         return error(
             StatusCode::BAD_REQUEST,
@@ -147,10 +132,7 @@ async fn update(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> 
         );
     }
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let Some(current) = lookup(&mut s, &space, &p["id"]) else { return not_found(KIND, &p["id"]) };
     let attrs = attributes(&body["data_view"], current["attributes"].clone());
     let stored = s.put_object(&space, KIND, &p["id"], attrs, current["references"].clone());
@@ -160,10 +142,7 @@ async fn update(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> 
 /// DELETE /api/data_views/data_view/{id} ("Delete a data view"): 200, empty body.
 async fn delete(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     match s.space_objects(&space).remove(&(KIND.to_string(), p["id"].clone())) {
         Some(_) => StatusCode::OK.into_response(),
         None => not_found(KIND, &p["id"]),
@@ -173,24 +152,15 @@ async fn delete(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
 /// GET /api/data_views/default ("Get the default data view").
 async fn get_default(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     ok(json!({ "data_view_id": s.default_view.get(&space) }))
 }
 
 /// POST /api/data_views/default ("Set the default data view").
 async fn set_default(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     match &body["data_view_id"] {
         Value::String(id) => {
             s.default_view.insert(space, id.clone());

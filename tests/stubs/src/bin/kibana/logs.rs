@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::state::Store;
 use crate::time::{iso, now_ms, parse};
-use crate::{Shared, error, first, json_body, ok, query_pairs};
+use crate::{Shared, error, first, ok, query_pairs};
 
 const INDEX: &str = "logs-app";
 
@@ -296,10 +296,7 @@ pub async fn console_proxy(State(s): State<Shared>, RawQuery(q): RawQuery, body:
             "[request query.path]: expected value of type [string] but got [undefined]",
         );
     };
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let path = path.trim_start_matches('/');
     match path.split_once("/_search") {
         Some((index, rest))

@@ -13,6 +13,26 @@
 // Helpers return a finished error `Response` early; its size is irrelevant in a stub.
 #![allow(clippy::result_large_err)]
 
+/// The JSON body of a request (`json_body`), or return its 400 from the handler.
+macro_rules! body_or_return {
+    ($b:expr) => {
+        match $crate::json_body(&$b) {
+            Ok(b) => b,
+            Err(e) => return e,
+        }
+    };
+}
+
+/// The checked space of a request (`space_of`), or return its 404 from the handler.
+macro_rules! space_or_return {
+    ($s:expr, $p:expr) => {
+        match $crate::space_of(&$s, &$p) {
+            Ok(sp) => sp,
+            Err(e) => return e,
+        }
+    };
+}
+
 mod alerting;
 mod connectors;
 mod data_views;
@@ -31,6 +51,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
+pub use k8s_mcp_stubs::{first, query_pairs};
 use serde_json::{Value, json};
 
 /// Credentials the stub accepts (the tests configure the component with them).
@@ -146,46 +167,6 @@ pub fn json_body(body: &[u8]) -> Result<Value, Response> {
         return Ok(Value::Null);
     }
     serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("Invalid JSON payload: {e}")))
-}
-
-/// Query pairs, keeping repeated keys (`type=a&type=b`).
-pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The first value of a query key.
-pub fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// A numeric query parameter with Kibana's 400 when it is not a number.

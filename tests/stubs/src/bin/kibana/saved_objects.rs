@@ -9,7 +9,7 @@ use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
 
 use crate::state::{Store, TYPES};
-use crate::{Params, Shared, error, first, json_body, num, ok, query_pairs, space_of};
+use crate::{Params, Shared, error, first, num, ok, query_pairs};
 
 pub fn routes() -> Vec<(&'static str, MethodRouter<Shared>)> {
     vec![
@@ -45,10 +45,7 @@ fn matches_search(o: &Value, search: &str) -> bool {
 /// GET /api/saved_objects/_find ("Search for saved objects").
 async fn find(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q): RawQuery) -> Response {
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let pairs = query_pairs(q.as_deref());
     let types: Vec<&str> = pairs.iter().filter(|(k, _)| k == "type").map(|(_, v)| v.as_str()).collect();
     if types.is_empty() {
@@ -127,10 +124,7 @@ async fn find(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q): RawQu
 /// GET /api/saved_objects/{type}/{id} ("Get a saved object").
 async fn get_one(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let (kind, id) = (&p["type"], &p["id"]);
     if !TYPES.contains(&kind.as_str()) {
         return unsupported(kind);
@@ -143,15 +137,9 @@ async fn get_one(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
 
 /// POST /api/saved_objects/{type}[/{id}] ("Create a saved object").
 async fn create(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q): RawQuery, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let kind = p["type"].clone();
     if !TYPES.contains(&kind.as_str()) {
         return unsupported(&kind);
@@ -176,15 +164,9 @@ async fn create(State(s): State<Shared>, Path(p): Path<Params>, RawQuery(q): Raw
 
 /// PUT /api/saved_objects/{type}/{id} ("Update a saved object"): attributes merge.
 async fn update(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let (kind, id) = (p["type"].clone(), p["id"].clone());
     if !TYPES.contains(&kind.as_str()) {
         return unsupported(&kind);
@@ -218,10 +200,7 @@ async fn update(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> 
 /// DELETE /api/saved_objects/{type}/{id} ("Delete a saved object").
 async fn delete(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let (kind, id) = (p["type"].clone(), p["id"].clone());
     if !TYPES.contains(&kind.as_str()) {
         return unsupported(&kind);
@@ -234,18 +213,12 @@ async fn delete(State(s): State<Shared>, Path(p): Path<Params>) -> Response {
 
 /// POST /api/saved_objects/_bulk_delete ("Delete saved objects").
 async fn bulk_delete(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let Some(list) = body.as_array() else {
         return error(StatusCode::BAD_REQUEST, "[request body]: expected value of type [array] but got [Object]");
     };
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let statuses: Vec<Value> = list
         .iter()
         .map(|o| {
@@ -272,15 +245,9 @@ fn export_line(o: &Value) -> Value {
 
 /// POST /api/saved_objects/_export ("Export saved objects"): NDJSON, details last.
 async fn export(State(s): State<Shared>, Path(p): Path<Params>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     let objects = s.space_objects(&space).clone();
     let mut wanted: Vec<(String, String)> = match (body.get("objects").and_then(Value::as_array), body.get("type")) {
         (Some(list), _) => list
@@ -357,10 +324,7 @@ async fn import(
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type");
     };
     let mut s = s.lock().unwrap();
-    let space = match space_of(&s, &p) {
-        Ok(sp) => sp,
-        Err(e) => return e,
-    };
+    let space = space_or_return!(s, p);
     import_lines(&mut s, &space, &file, copies, overwrite)
 }
 

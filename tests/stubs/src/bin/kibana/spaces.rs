@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::{Shared, error, json_body, no_content, ok};
+use crate::{Shared, error, no_content, ok};
 
 pub fn routes(r: Router<Shared>) -> Router<Shared> {
     r.route("/api/spaces/space", get(list).post(create))
@@ -57,10 +57,7 @@ async fn get_one(State(s): State<Shared>, Path(id): Path<String>) -> Response {
 
 /// POST /api/spaces/space (Spaces: "Create a space"); 409 when the id exists.
 async fn create(State(s): State<Shared>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     if let Err(e) = check(&body) {
         return e;
     }
@@ -79,10 +76,7 @@ async fn create(State(s): State<Shared>, body: Bytes) -> Response {
 
 /// PUT /api/spaces/space/{id} (Spaces: "Update a space"): the whole space.
 async fn update(State(s): State<Shared>, Path(id): Path<String>, body: Bytes) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = body_or_return!(body);
     if let Err(e) = check(&body) {
         return e;
     }
