@@ -6,6 +6,7 @@ nothing."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 
 import anyio
@@ -13,6 +14,7 @@ import pytest
 
 from support.frontdoor import api_key, client, metric, raw_post, serve, utilities_only, wait_for, wait_until
 from support.mcp import text_of
+from support.runtime import COMPONENTS, TESTKIT_WASM
 
 pytestmark = pytest.mark.anyio
 
@@ -136,3 +138,46 @@ async def test_reload_rotates_keys_and_rate_limits(runtime_bin, tmp_path):
         await wait_for(rejected)
         assert admitted(s.base, new) == 200, "the previous keys keep serving"
         assert admitted(s.base, old) == 401
+
+
+async def test_a_change_in_a_tenants_folder_reloads_that_tenant_alone(runtime_bin, tmp_path):
+    own = tmp_path / "alpha-own"
+    own.mkdir()
+    hello = COMPONENTS / "target" / "wasm32-wasip2" / "release" / "hello.wasm"
+    assert hello.exists() and TESTKIT_WASM.exists(), "run scripts/build-components.sh"
+    shutil.copy(hello, own / "hello.wasm")
+    watched = f"""
+[server]
+watch = true
+{api_key("alpha", KEY, tenant="alpha")}
+{api_key("beta", "beta-" + KEY, tenant="beta")}
+[tenants.alpha]
+components_dir = "{own}"
+[tenants.beta]
+"""
+    with serve(runtime_bin, utilities_only(tmp_path), watched, tmp_path) as s:
+        async with client(s.base, {"X-API-Key": KEY}) as alpha, client(s.base, {"X-API-Key": "beta-" + KEY}) as beta:
+            assert "hello_greet" in {t.name for t in (await alpha.list_tools()).tools}
+            beta_tools = {t.name for t in (await beta.list_tools()).tools}
+            # The tenant adds a component to its own folder: only its scope is rebuilt.
+            (own / "extra.policy.toml").write_text('name = "extra"\n')
+            shutil.copy(TESTKIT_WASM, own / "extra.wasm")
+
+            async def alpha_has_extra():
+                return "extra_echo" in {t.name for t in (await alpha.list_tools()).tools}
+
+            await wait_for(alpha_has_extra)
+            assert metric(s.admin, "k8s_mcp_tenant_reloads_total", {"tenant": "alpha", "outcome": "ok"}) >= 1
+            assert metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "ok"}) == 0, "no server-wide reload"
+            assert {t.name for t in (await beta.list_tools()).tools} == beta_tools
+            # A broken component there is left out of alpha's scope; nobody else notices.
+            (own / "broken.wasm").write_bytes(b"\0asm not really")
+
+            async def quarantined():
+                return metric(s.admin, "k8s_mcp_component_load_failures_total", {"component": "broken"}) >= 1
+
+            await wait_for(quarantined)
+            assert metric(s.admin, "k8s_mcp_reloads_total", {"outcome": "rejected"}) == 0
+            r = await alpha.call_tool("extra_echo", {"message": "still here"})
+            assert not r.is_error and "still here" in text_of(r), text_of(r)
+            assert not (await beta.call_tool("utilities_get_time", {})).is_error

@@ -45,6 +45,12 @@ pub(super) async fn load_dir(
     origin: Origin,
 ) -> Result<Registry> {
     let files = discover(dir)?;
+    if files.is_empty() && origin == Origin::Operator {
+        return Err(Error::invalid(
+            "components",
+            format!("no *.wasm components found in {} (build them with `just components`)", dir.display()),
+        ));
+    }
     let mut registry = Registry::default();
     for path in files {
         let loaded = load_one(sandbox, &path, overrides, origin).await.and_then(|c| {
@@ -104,12 +110,6 @@ fn discover(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     files.sort();
-    if files.is_empty() {
-        return Err(Error::invalid(
-            "components",
-            format!("no *.wasm components found in {} (build them with `just components`)", dir.display()),
-        ));
-    }
     Ok(files)
 }
 
