@@ -9,6 +9,7 @@ use crate::host::bindings::{ToolProviderPre, types};
 use crate::host::http::resilience::Breakers;
 use crate::host::http::{TlsRouting, tls};
 use crate::policy::ComponentSettings;
+use crate::policy::egress::Origin;
 use crate::policy::{EgressPolicy, HostRule, Policy, validate_service_name};
 use crate::sandbox::HostState;
 use serde_json::{Map, Value};
@@ -262,7 +263,10 @@ pub(crate) fn configure(
         tls.backend_origins = settings
             .settings
             .get(&backend.url_setting)
-            .map(|urls| urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok()).map(|u| origin(&u)).collect())
+            .map(|urls| {
+                let parsed = urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok());
+                parsed.filter_map(|u| Origin::of_url(&u).ok()).map(|o| o.to_string()).collect()
+            })
             .unwrap_or_default();
     }
     Ok(Configured { egress, settings, tls, limits, tool_limits })
@@ -293,9 +297,4 @@ fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
         output_schema,
         annotations: d.annotations.into(),
     })
-}
-
-/// `scheme://host:port` as the egress hook names origins.
-fn origin(u: &url::Url) -> String {
-    format!("{}://{}:{}", u.scheme(), u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
 }

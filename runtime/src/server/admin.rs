@@ -8,7 +8,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::sync::{Arc, OnceLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Set once the components are loaded; until then `/readyz` answers 503.
 #[derive(Default)]
@@ -40,14 +41,24 @@ async fn readyz(State(ready): State<Arc<Readiness>>) -> Response {
 }
 
 async fn scrape(State(ready): State<Arc<Readiness>>) -> Response {
+    // The breaker gauge is rebuilt from the breakers on every scrape, so a
+    // pruned origin or a reloaded component leaves no stale series behind;
+    // the lock keeps two scrapes from interleaving the reset and the render.
+    static SCRAPE: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = SCRAPE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(core) = ready.core.get() {
-        let gauge = &metrics::get().breaker_open;
         let catalog = core.catalog();
         let tenants = catalog.tenants.values().flat_map(|s| s.registry.components().iter());
+        let mut open_by_origin: BTreeMap<(String, String), bool> = BTreeMap::new();
         for c in catalog.base.registry.components().iter().chain(tenants) {
             for (origin, open) in c.breakers.states() {
-                gauge.with_label_values(&[&*c.name, origin.as_str()]).set(i64::from(open));
+                *open_by_origin.entry((c.name.to_string(), origin)).or_default() |= open;
             }
+        }
+        let gauge = &metrics::get().breaker_open;
+        gauge.reset();
+        for ((service, origin), open) in &open_by_origin {
+            gauge.with_label_values(&[service.as_str(), origin.as_str()]).set(i64::from(*open));
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], metrics::render()).into_response()
