@@ -8,7 +8,7 @@ mod connect;
 pub mod resilience;
 pub mod tls;
 
-use crate::policy::egress::{Denial, EgressPolicy, Target};
+use crate::policy::egress::{Denial, EgressPolicy, Origin};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use resilience::Breakers;
 use std::net::{IpAddr, SocketAddr};
@@ -93,15 +93,21 @@ impl WasiHttpHooks for EgressHooks {
                 return Err(HttpError::HttpRequestDenied);
             }
             let uri = request.uri().clone();
-            let addrs = match authorize(&policy, &uri).await {
-                Ok(addrs) => addrs,
+            let vetted = match Origin::of_uri(&uri) {
+                Ok(origin) => authorize_origin(&policy, &origin, &uri).await.map(|addrs| (origin, addrs)),
+                Err(reason) => Err(Denial::InvalidHost { reason }),
+            };
+            let (origin, addrs) = match vetted {
+                Ok(vetted) => vetted,
                 Err(denial) => {
                     tracing::warn!(service = &*service, %uri, "egress denied: {denial}");
                     note(denial.to_string());
                     return Err(HttpError::HttpRequestDenied);
                 }
             };
-            let origin = origin_of(&uri);
+            // Breakers, TLS routing and metrics key on the normalised origin.
+            let server_name = origin.host.clone();
+            let origin = origin.to_string();
             if let Err(remaining) = breakers.admit(&origin) {
                 note(format!(
                     "circuit breaker open for {origin} after repeated failures; retrying in {} s",
@@ -110,7 +116,7 @@ impl WasiHttpHooks for EgressHooks {
                 return Err(HttpError::ConnectionRefused);
             }
             let tls_config = (uri.scheme() == Some(&http::uri::Scheme::HTTPS)).then(|| tls.config_for(&origin));
-            let target = Vetted { origin: &origin, addrs: &addrs, tls: tls_config };
+            let target = Vetted { origin: &origin, server_name: &server_name, addrs: &addrs, tls: tls_config };
             let result = send(&policy, &breakers, target, request, options).await;
             if let Err(e) = &result {
                 let text = match e {
@@ -136,30 +142,31 @@ impl WasiHttpHooks for EgressHooks {
 /// Check the URL against the rules, then every address the host resolves to.
 /// Returns the vetted socket addresses: the only ones the request may use.
 pub async fn authorize(policy: &EgressPolicy, uri: &http::Uri) -> Result<Vec<SocketAddr>, Denial> {
-    let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
-    let raw_host = uri.host().unwrap_or("");
-    let host = raw_host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
-    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let origin = Origin::of_uri(uri).map_err(|reason| Denial::InvalidHost { reason })?;
+    authorize_origin(policy, &origin, uri).await
+}
+
+async fn authorize_origin(policy: &EgressPolicy, origin: &Origin, uri: &http::Uri) -> Result<Vec<SocketAddr>, Denial> {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let target = Target { scheme: &scheme, host: &host, port, path };
-    let rule = policy.check(&target)?;
-    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => {
-            let lookup = tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host.clone(), port))).await;
+    let rule = policy.check(&origin.target(path))?;
+    let host = &origin.host;
+    let addrs: Vec<IpAddr> = match origin.ip() {
+        Some(ip) => vec![ip],
+        None => {
+            let lookup = tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host.as_str(), origin.port))).await;
             match lookup {
                 Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
                 Ok(Err(e)) => {
-                    return Err(Denial::Unresolvable { host, reason: e.to_string() });
+                    return Err(Denial::Unresolvable { host: host.clone(), reason: e.to_string() });
                 }
                 Err(_) => {
-                    return Err(Denial::Unresolvable { host, reason: "DNS timed out".into() });
+                    return Err(Denial::Unresolvable { host: host.clone(), reason: "DNS timed out".into() });
                 }
             }
         }
     };
-    EgressPolicy::check_addresses(rule, &host, &addrs)?;
-    Ok(addrs.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
+    EgressPolicy::check_addresses(rule, host, &addrs)?;
+    Ok(addrs.into_iter().map(|ip| SocketAddr::new(ip, origin.port)).collect())
 }
 
 /// Which TLS configuration each origin of a component gets.
@@ -182,17 +189,13 @@ impl TlsRouting {
 /// Where an authorized request goes.
 struct Vetted<'a> {
     origin: &'a str,
+    /// The normalised host, for TLS server name indication.
+    server_name: &'a str,
     addrs: &'a [SocketAddr],
     tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 type SendResult = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>;
-
-fn origin_of(uri: &http::Uri) -> String {
-    let scheme = uri.scheme_str().unwrap_or("http");
-    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
-    format!("{scheme}://{}:{port}", uri.host().unwrap_or(""))
-}
 
 async fn send(
     policy: &EgressPolicy,
@@ -202,7 +205,6 @@ async fn send(
     options: Option<RequestOptions>,
 ) -> SendResult {
     let origin = target.origin;
-    let server_name = request.uri().host().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string();
     let max_req = policy.max_request_bytes;
     check_declared(request.headers(), max_req, HttpError::HttpRequestBodySize)?;
     let cap = |t: Option<Duration>| Some(t.map_or(policy.timeout, |t| t.min(policy.timeout)));
@@ -231,7 +233,7 @@ async fn send(
             .map_err(|_| HttpError::HttpRequestUriInvalid)?;
         let connect = connect::Connect {
             addrs: target.addrs,
-            server_name: &server_name,
+            server_name: target.server_name,
             tls: target.tls.clone(),
             connect_timeout: options.connect_timeout.unwrap_or(policy.timeout),
             first_byte_timeout: options.first_byte_timeout.unwrap_or(policy.timeout),

@@ -1,9 +1,17 @@
 //! Outbound HTTP allowlist: which `scheme://host:port/path` a component may
 //! reach. Deny by default; special-purpose addresses (loopback, metadata,
-//! private ranges) only when a rule names them literally.
+//! private ranges) only when a rule names them. Hosts are compared in the
+//! one spelling [`Origin`] gives them, paths decoded and segment by segment
+//! ([`path`]).
+
+mod origin;
+pub mod path;
+
+pub use origin::{Host, Origin, default_port, normalize_host};
+pub use path::Unsafe;
 
 use super::HttpDocument;
-use super::net::special_purpose;
+use super::net::{Special, special_purpose};
 use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -42,28 +50,68 @@ pub struct HostRule {
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub scheme: &'a str,
-    /// Lower-case host without IPv6 brackets.
+    /// The host as [`Origin`] normalises it: lower case, no trailing dot, an
+    /// IP address in canonical form without brackets.
     pub host: &'a str,
     pub port: u16,
+    /// The path and query as sent.
     pub path: &'a str,
+}
+
+impl Origin {
+    /// The target of a request to `path` at this origin.
+    pub fn target<'a>(&'a self, path: &'a str) -> Target<'a> {
+        Target { scheme: &self.scheme, host: &self.host, port: self.port, path }
+    }
 }
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denial {
-    NoRule { url: String },
-    SpecialAddress { host: String, addr: IpAddr, class: &'static str },
-    Unresolvable { host: String, reason: String },
+    NoRule {
+        url: String,
+    },
+    /// A rule would admit the origin, but the path is ambiguous under its prefix.
+    UnsafePath {
+        url: String,
+        reason: Unsafe,
+        rule: String,
+    },
+    InvalidHost {
+        reason: String,
+    },
+    SpecialAddress {
+        host: String,
+        addr: IpAddr,
+        special: Special,
+    },
+    Unresolvable {
+        host: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for Denial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoRule { url } => write!(f, "no egress rule allows {url}"),
-            Self::SpecialAddress { host, addr, class } => write!(
-                f,
-                "{host} resolves to {addr}, a {class} address, which is reachable only through a rule naming that host exactly"
-            ),
+            Self::UnsafePath { url, reason, rule } => {
+                write!(f, "{url} refused: {reason}, which the path-prefix rule `{rule}` never admits")
+            }
+            Self::InvalidHost { reason } => f.write_str(reason),
+            Self::SpecialAddress { host, addr, special } => {
+                let needs = if special.literal_only { "that address literally" } else { "that host exactly" };
+                let a = if special.name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                if *host == addr.to_string() {
+                    write!(f, "{addr} is {a} {special}, reachable only through a rule naming that address")
+                } else {
+                    write!(f, "{host} resolves to {addr}, {a} {special}, reachable only through a rule naming {needs}")
+                }
+            }
             Self::Unresolvable { host, reason } => write!(f, "cannot resolve {host}: {reason}"),
         }
     }
@@ -86,8 +134,12 @@ impl From<&str> for RuleError {
     }
 }
 
-fn default_port(scheme: &str) -> u16 {
-    if scheme == "https" { 443 } else { 80 }
+/// How a rule relates to a target.
+enum Match {
+    Yes,
+    No,
+    /// The origin matches but the path cannot be compared with the prefix.
+    Unsafe(Unsafe),
 }
 
 impl HostRule {
@@ -102,12 +154,14 @@ impl HostRule {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        if path.contains(['?', '#']) || has_dot_segment(path) {
+        if path.contains(['?', '#']) {
             return Err("path prefix must be a plain path".into());
         }
-        let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
-            let (h, after) = stripped.split_once(']').ok_or("unclosed `[` in IPv6 host")?;
-            (h, after.strip_prefix(':'))
+        let path_prefix =
+            path::normalize_prefix(path).map_err(|why| format!("path prefix must be a plain path: {why}"))?;
+        let (host, port) = if authority.starts_with('[') {
+            let end = authority.find(']').ok_or("unclosed `[` in IPv6 host")?;
+            (&authority[..=end], authority[end + 1..].strip_prefix(':'))
         } else {
             match authority.rsplit_once(':') {
                 Some((h, p)) => (h, Some(p)),
@@ -120,12 +174,12 @@ impl HostRule {
             Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("bad port `{p}`"))?),
         };
         let host = parse_host_pattern(host)?;
-        Ok(Self { scheme, host, port, path_prefix: path.to_string(), source: text.to_string() })
+        Ok(Self { scheme, host, port, path_prefix, source: text.to_string() })
     }
 
-    fn matches(&self, t: &Target<'_>) -> bool {
+    fn matches(&self, t: &Target<'_>, path: &Result<String, Unsafe>) -> Match {
         if t.scheme != self.scheme || self.port.is_some_and(|p| p != t.port) {
-            return false;
+            return Match::No;
         }
         let host_ok = match &self.host {
             HostPattern::Any => true,
@@ -133,18 +187,25 @@ impl HostRule {
             HostPattern::Name(n) => t.host == n,
             HostPattern::Ip(ip) => t.host.parse::<IpAddr>().is_ok_and(|h| h == *ip),
         };
-        host_ok && path_within(t.path, &self.path_prefix)
+        match path {
+            _ if !host_ok => Match::No,
+            // Under the root every path is within; nothing to compare.
+            _ if self.path_prefix == "/" => Match::Yes,
+            Ok(p) if path::within(p, &self.path_prefix) => Match::Yes,
+            Ok(_) => Match::No,
+            Err(why) => Match::Unsafe(*why),
+        }
     }
 
-    /// Whether this rule may reach a special-purpose address of `class`.
+    /// Whether this rule may reach an address of a special-purpose block.
     /// A literal IP may reach itself. An exact host name (an in-cluster
     /// service, `localhost`) may resolve to loopback or private addresses,
-    /// but never to link-local ones (cloud metadata): those need a literal
+    /// but never to link-local ones or cloud metadata: those need a literal
     /// rule. Wildcards never reach special addresses.
-    pub fn permits(&self, class: &str) -> bool {
+    pub fn permits(&self, special: &Special) -> bool {
         match &self.host {
             HostPattern::Ip(_) => true,
-            HostPattern::Name(_) => !class.starts_with("link-local"),
+            HostPattern::Name(_) => !special.literal_only,
             HostPattern::Any | HostPattern::Suffix(_) => false,
         }
     }
@@ -155,51 +216,27 @@ impl HostRule {
     }
 }
 
+/// `*`, `*.domain`, or a host the way [`Origin`] normalises request hosts,
+/// so that a rule and a request spell the same host the same way.
 fn parse_host_pattern(host: &str) -> Result<HostPattern, RuleError> {
-    // One trailing dot (fully-qualified form) is allowed; `*.` is not a pattern.
-    if host.ends_with("*.") || host.ends_with("..") {
-        return Err(RuleError(format!("`{host}` is not a host name, IP address, `*` or `*.domain`")));
-    }
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    let not_a_host = || RuleError(format!("`{host}` is not a host name, IP address, `*` or `*.domain`"));
     if host == "*" {
         return Ok(HostPattern::Any);
     }
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(HostPattern::Ip(ip));
-    }
     let (suffix, name) = match host.strip_prefix("*.") {
         Some(rest) => (true, rest),
-        None => (false, host.as_str()),
+        None => (false, host),
     };
-    let valid = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if !valid {
-        return Err(RuleError(format!("`{host}` is not a host name, IP address, `*` or `*.domain`")));
+    if name.contains('*') {
+        return Err(not_a_host());
     }
-    Ok(if suffix { HostPattern::Suffix(format!(".{name}")) } else { HostPattern::Name(name.to_string()) })
-}
-
-fn has_dot_segment(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.contains("%2e") || lower.contains("%2f") || path.split('/').any(|s| s == "." || s == "..")
-}
-
-fn path_within(path: &str, prefix: &str) -> bool {
-    if prefix == "/" {
-        return true;
+    match normalize_host(name).map_err(|_| not_a_host())? {
+        Host::Name(n) if suffix => Ok(HostPattern::Suffix(format!(".{n}"))),
+        Host::Name(n) if n.contains('_') => Err(not_a_host()),
+        Host::Name(n) => Ok(HostPattern::Name(n)),
+        Host::Ip(ip) if !suffix => Ok(HostPattern::Ip(ip)),
+        Host::Ip(_) => Err(not_a_host()),
     }
-    let path_only = path.split(['?', '#']).next().unwrap_or("");
-    if has_dot_segment(path_only) {
-        return false;
-    }
-    let prefix = prefix.trim_end_matches('/');
-    path_only == prefix || path_only.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A component's compiled egress policy.
@@ -260,8 +297,25 @@ impl EgressPolicy {
     /// Decide on the URL alone. The caller must still vet the resolved
     /// addresses with [`EgressPolicy::check_addresses`].
     pub fn check(&self, t: &Target<'_>) -> Result<&HostRule, Denial> {
-        let rule = self.rules.iter().find(|r| r.matches(t));
-        let rule = rule.ok_or_else(|| Denial::NoRule { url: display_url(t) })?;
+        let path = path::normalize(t.path);
+        let mut refused = None;
+        let mut found = None;
+        for rule in &self.rules {
+            match rule.matches(t, &path) {
+                Match::Yes => {
+                    found = Some(rule);
+                    break;
+                }
+                Match::Unsafe(why) => {
+                    refused.get_or_insert((rule, why));
+                }
+                Match::No => {}
+            }
+        }
+        let rule = found.ok_or_else(|| match refused {
+            Some((rule, reason)) => Denial::UnsafePath { url: display_url(t), reason, rule: rule.source.clone() },
+            None => Denial::NoRule { url: display_url(t) },
+        })?;
         if let Ok(ip) = t.host.parse::<IpAddr>() {
             check_ip(rule, t.host, ip)?;
         }
@@ -280,7 +334,9 @@ impl EgressPolicy {
 
 fn check_ip(rule: &HostRule, host: &str, ip: IpAddr) -> Result<(), Denial> {
     match special_purpose(ip) {
-        Some(class) if !rule.permits(class) => Err(Denial::SpecialAddress { host: host.to_string(), addr: ip, class }),
+        Some(special) if !rule.permits(&special) => {
+            Err(Denial::SpecialAddress { host: host.to_string(), addr: ip, special })
+        }
         _ => Ok(()),
     }
 }

@@ -7,7 +7,7 @@
 //! reach.
 
 use crate::policy::HostRule;
-use crate::policy::egress::HostPattern;
+use crate::policy::egress::{HostPattern, path};
 
 fn host_within(inner: &HostPattern, outer: &HostPattern) -> bool {
     match (inner, outer) {
@@ -20,11 +20,6 @@ fn host_within(inner: &HostPattern, outer: &HostPattern) -> bool {
     }
 }
 
-fn path_within(inner: &str, outer: &str) -> bool {
-    let outer = outer.trim_end_matches('/');
-    outer.is_empty() || inner == outer || inner.starts_with(&format!("{outer}/"))
-}
-
 /// Is every request `inner` allows also allowed by `outer`?
 pub fn within(inner: &HostRule, outer: &HostRule) -> bool {
     inner.scheme == outer.scheme
@@ -34,7 +29,7 @@ pub fn within(inner: &HostRule, outer: &HostRule) -> bool {
             (None, Some(_)) => false,
         }
         && host_within(&inner.host, &outer.host)
-        && path_within(&inner.path_prefix, &outer.path_prefix)
+        && path::within(&inner.path_prefix, &outer.path_prefix)
 }
 
 /// Parse the tenant's entries and check each against `granted`.

@@ -86,3 +86,27 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
             self._send(302, b"", "text/plain", {"Location": self.path.split("=", 1)[1]})
         else:
             self._send(404, b"not found", "text/plain")
+
+
+@contextlib.contextmanager
+def recording():
+    """A loopback server answering every GET with 200 `ok` and recording the
+    request targets it received, in order; yields (base URL, that list)."""
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            with lock:
+                seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+    with serving(Recorder) as base:
+        yield base, seen

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::host::bindings::{ToolProviderPre, types};
 use crate::host::http::resilience::Breakers;
 use crate::host::http::{TlsRouting, tls};
+use crate::policy::egress::Origin as EgressOrigin;
 use crate::policy::{ComponentSettings, EgressPolicy, Grant, Grants, HostRule, Limits, Policy, validate_service_name};
 use crate::sandbox::{CallError, Sandbox};
 use serde_json::{Map, Value};
@@ -334,7 +335,10 @@ pub fn configure(
         tls.backend_origins = settings
             .settings
             .get(&backend.url_setting)
-            .map(|urls| urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok()).map(|u| origin(&u)).collect())
+            .map(|urls| {
+                let parsed = urls.split(',').filter_map(|u| url::Url::parse(u.trim()).ok());
+                parsed.filter_map(|u| EgressOrigin::of_url(&u).ok()).map(|o| o.to_string()).collect()
+            })
             .unwrap_or_default();
     }
     Ok(Configured { egress, settings, tls, limits, tool_limits })
@@ -365,11 +369,6 @@ fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
         output_schema,
         annotations: d.annotations.into(),
     })
-}
-
-/// `scheme://host:port` as the egress hook names origins.
-fn origin(u: &url::Url) -> String {
-    format!("{}://{}:{}", u.scheme(), u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
 }
 
 #[cfg(test)]
