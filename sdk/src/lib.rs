@@ -22,6 +22,7 @@
 //! export_service!(Hello);
 //! ```
 
+pub mod args;
 pub mod backend;
 pub mod bindings;
 mod context;

@@ -85,9 +85,9 @@ fn base_request(
     values: &Option<Value>,
 ) -> R<ReleaseRequest> {
     let mut r =
-        ReleaseRequest::new(required(name, "name")?, required(namespace, "namespace")?, required(chart, "chart")?);
-    r.version = opt(version);
-    r.values_files = opt(file).into_iter().collect();
+        ReleaseRequest::new(required("name", name)?, required("namespace", namespace)?, required("chart", chart)?);
+    r.version = optional(version);
+    r.values_files = optional(file).into_iter().collect();
     r.values = values_docs(values)?;
     Ok(r)
 }
@@ -122,14 +122,14 @@ fn summarize(text: &str, dry_run: bool) -> R<Value> {
 }
 
 pub fn install_release(a: ChartReleaseArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let r = request(&a)?;
     let dry = r.dry_run;
     Output::json(&summarize(&helm::install(&r)?, dry)?)
 }
 
 pub fn upgrade_release(a: UpgradeArgs, _: &Context) -> R<Output> {
-    use_context(&a.release.context)?;
+    select_context(&a.release.context)?;
     let mut r = request(&a.release)?;
     r.install = a.install.unwrap_or(false);
     let dry = r.dry_run;
@@ -149,20 +149,17 @@ pub fn template_chart(a: TemplateArgs, _: &Context) -> R<Output> {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct RollbackArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Revision to roll back to (0 or omitted: the previous one).
     #[serde(default)]
     pub revision: Option<i64>,
-    #[serde(default, alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn rollback_release(a: RollbackArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (name, ns) = (required(&a.name, "name")?, required(&a.namespace, "namespace")?);
+    let (name, ns) = a.release.select()?;
     let revision = match a.revision {
         None | Some(0) => None,
         Some(r) if r < 0 || r > i64::from(u32::MAX) => {
@@ -177,7 +174,7 @@ pub fn rollback_release(a: RollbackArgs, _: &Context) -> R<Output> {
     {
         return Err(ToolError::not_found(format!("release `{name}` in namespace `{ns}` has no revision {r}")));
     }
-    let dry = a.dry_run.unwrap_or(false);
+    let dry = a.dry_run.enabled();
     let message = helm::rollback(name, ns, revision, dry)?;
     let (e, rel) = release::get(name, ns, None)?;
     Output::json(&json!({
@@ -189,22 +186,19 @@ pub fn rollback_release(a: RollbackArgs, _: &Context) -> R<Output> {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct UninstallArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Keep the release history (status `uninstalled`), allowing a rollback.
     #[serde(default, alias = "keepHistory")]
     pub keep_history: Option<bool>,
-    #[serde(default, alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn uninstall_release(a: UninstallArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (name, ns) = (required(&a.name, "name")?, required(&a.namespace, "namespace")?);
+    let (name, ns) = a.release.select()?;
     release::history(name, ns)?;
-    let dry = a.dry_run.unwrap_or(false);
+    let dry = a.dry_run.enabled();
     let message = helm::uninstall(name, ns, a.keep_history.unwrap_or(false), dry)?;
     Output::json(
         &json!({ "name": name, "namespace": ns, "uninstalled": !dry, "dryRun": dry, "message": message.trim() }),

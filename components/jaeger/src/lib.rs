@@ -7,6 +7,7 @@
 mod times;
 mod trace;
 
+use k8s_mcp_sdk::args::required;
 use k8s_mcp_sdk::backend::Backend;
 use k8s_mcp_sdk::http::HttpError;
 use k8s_mcp_sdk::prelude::*;
@@ -67,11 +68,6 @@ fn limit(name: &str, value: Option<f64>, default: u64, max: u64) -> Result<usize
         return Err(ToolError::invalid(format!("`{name}` must be a whole number from 1 to {max}, got {v}")));
     }
     Ok(v as usize)
-}
-
-fn required<'a>(name: &str, value: &'a str) -> Result<&'a str, ToolError> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{name}` must not be empty"))) } else { Ok(v) }
 }
 
 fn names(data: &Value) -> Vec<String> {

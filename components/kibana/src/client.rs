@@ -8,6 +8,8 @@ use k8s_mcp_sdk::backend::{Backend, encode};
 use k8s_mcp_sdk::http::{HttpError, Request, Response};
 use k8s_mcp_sdk::prelude::*;
 
+pub use k8s_mcp_sdk::args::{optional, required};
+
 /// A configured Kibana plus the space calls are made in.
 pub struct Kibana {
     backend: Backend,
@@ -170,17 +172,6 @@ impl Kibana {
             s => ToolError::upstream(format!("kibana answered HTTP {s}: {message}")),
         })
     }
-}
-
-/// A required, non-empty string argument.
-pub fn required<'a>(name: &str, value: &'a str) -> Result<&'a str, ToolError> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{name}` must not be empty"))) } else { Ok(v) }
-}
-
-/// An optional string argument; empty counts as absent.
-pub fn opt(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Largest page any list returns; larger requests are cut to this.

@@ -2,7 +2,7 @@
 //! sent to Kibana but never echoed: Kibana does not return them and the
 //! outputs here never include the request.
 
-use crate::client::{kibana, object_arg, opt, page_of, paging, required, seg};
+use crate::client::{kibana, object_arg, optional, page_of, paging, required, seg};
 use k8s_mcp_sdk::prelude::*;
 
 fn path(id: &str, suffix: &str) -> String {
@@ -86,7 +86,7 @@ pub fn create_connector(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
     if let Some(s) = object_arg("secrets", a.secrets)? {
         body["secrets"] = s;
     }
-    let p = match opt(&a.id) {
+    let p = match optional(&a.id) {
         Some(id) => path(&id, ""),
         None => "/api/actions/connector".to_string(),
     };
@@ -119,7 +119,7 @@ pub fn update_connector(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
     }
     let current = k.get(&path(id, ""), &[])?;
     let mut body = json!({
-        "name": opt(&a.name).map_or_else(|| current["name"].clone(), Value::from),
+        "name": optional(&a.name).map_or_else(|| current["name"].clone(), Value::from),
         "config": object_arg("config", a.config)?.unwrap_or_else(|| current["config"].clone()),
     });
     if let Some(s) = object_arg("secrets", a.secrets)? {

@@ -1,7 +1,7 @@
 //! Dashboards: saved objects of type `dashboard` (Kibana docs: saved
 //! objects API), with panel parsing for the detailed view.
 
-use crate::client::{kibana, opt, required};
+use crate::client::{kibana, optional, required};
 use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
 use crate::saved_objects::{create_object, get_object, written};
 use k8s_mcp_sdk::prelude::*;
@@ -99,7 +99,7 @@ fn panels(o: &Value) -> Vec<Value> {
 
 pub fn get_dashboard_detail_advanced(a: DetailArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
-    let format = opt(&a.output_format).unwrap_or_else(|| "structured".into());
+    let format = optional(&a.output_format).unwrap_or_else(|| "structured".into());
     if !matches!(format.as_str(), "structured" | "summary" | "raw") {
         return Err(ToolError::invalid(format!("`output_format` must be structured, summary or raw, got `{format}`")));
     }
@@ -166,15 +166,15 @@ pub fn create_dashboard(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
     let restore = a.time_restore.unwrap_or(true);
     let mut attributes = json!({
         "title": title,
-        "description": opt(&a.description).unwrap_or_default(),
+        "description": optional(&a.description).unwrap_or_default(),
         "panelsJSON": "[]",
         "optionsJSON": r#"{"useMargins":true,"syncColors":false,"hidePanelTitles":false}"#,
         "timeRestore": restore,
         "kibanaSavedObjectMeta": { "searchSourceJSON": EMPTY_SEARCH_SOURCE },
     });
     if restore {
-        attributes["timeFrom"] = json!(opt(&a.time_from).unwrap_or_else(|| "now-15m".into()));
-        attributes["timeTo"] = json!(opt(&a.time_to).unwrap_or_else(|| "now".into()));
+        attributes["timeFrom"] = json!(optional(&a.time_from).unwrap_or_else(|| "now-15m".into()));
+        attributes["timeTo"] = json!(optional(&a.time_to).unwrap_or_else(|| "now".into()));
         if let Some(r) = crate::client::object_arg("refreshInterval", a.refresh_interval)? {
             attributes["refreshInterval"] = r;
         }
@@ -207,22 +207,22 @@ pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
     let k = kibana(ctx, a.space.as_deref())?;
     let id = required(DASHBOARD.id_arg, &a.dashboard_id)?;
     let mut attributes = serde_json::Map::new();
-    if let Some(t) = opt(&a.title) {
+    if let Some(t) = optional(&a.title) {
         attributes.insert("title".into(), json!(t));
     }
     if let Some(d) = &a.description {
         attributes.insert("description".into(), json!(d));
     }
-    if let Some(p) = opt(&a.panels_json) {
+    if let Some(p) = optional(&a.panels_json) {
         if !serde_json::from_str::<Value>(&p).is_ok_and(|v| v.is_array()) {
             return Err(ToolError::invalid("`panelsJSON` must be a JSON array (as a string)"));
         }
         attributes.insert("panelsJSON".into(), json!(p));
     }
-    if let Some(f) = opt(&a.time_from) {
+    if let Some(f) = optional(&a.time_from) {
         attributes.insert("timeFrom".into(), json!(f));
     }
-    if let Some(t) = opt(&a.time_to) {
+    if let Some(t) = optional(&a.time_to) {
         attributes.insert("timeTo".into(), json!(t));
     }
     if attributes.is_empty() {

@@ -1,6 +1,6 @@
 //! Data views API (`/api/data_views`, Kibana docs: "Data views").
 
-use crate::client::{array_arg, kibana, object_arg, opt, page_of, paging, required, seg};
+use crate::client::{array_arg, kibana, object_arg, optional, page_of, paging, required, seg};
 use crate::index_patterns::{data_view, field_rows};
 use k8s_mcp_sdk::prelude::*;
 
@@ -87,10 +87,10 @@ fn summary(dv: &Value, space: &str) -> Value {
 pub fn create_data_view(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
     let mut spec = json!({ "title": required("title", &a.title)? });
-    if let Some(n) = opt(&a.name) {
+    if let Some(n) = optional(&a.name) {
         spec["name"] = json!(n);
     }
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         spec["timeFieldName"] = json!(t);
     }
     if let Some(f) = array_arg("sourceFilters", a.source_filters)? {
@@ -102,7 +102,7 @@ pub fn create_data_view(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
     if let Some(b) = a.allow_no_index {
         spec["allowNoIndex"] = json!(b);
     }
-    if let Some(id) = opt(&a.id) {
+    if let Some(id) = optional(&a.id) {
         spec["id"] = json!(id);
     }
     let resp = k.write("POST", "/api/data_views/data_view", &[], Some(&json!({ "data_view": spec })))?;
@@ -127,13 +127,13 @@ pub fn update_data_view(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
     let k = kibana(ctx, a.space.as_deref())?;
     let id = required("data_view_id", &a.data_view_id)?;
     let mut spec = serde_json::Map::new();
-    if let Some(t) = opt(&a.title) {
+    if let Some(t) = optional(&a.title) {
         spec.insert("title".into(), json!(t));
     }
-    if let Some(n) = opt(&a.name) {
+    if let Some(n) = optional(&a.name) {
         spec.insert("name".into(), json!(n));
     }
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         spec.insert("timeFieldName".into(), json!(t));
     }
     if spec.is_empty() {

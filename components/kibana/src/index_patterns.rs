@@ -2,7 +2,7 @@
 //! and their fields, default and refresh through the data views API
 //! (`/api/data_views/...`), which is Kibana's current API for them.
 
-use crate::client::{Kibana, clip, kibana, object_arg, opt, paging, required, seg};
+use crate::client::{Kibana, clip, kibana, object_arg, optional, paging, required, seg};
 use crate::saved_objects::{
     Find, create_object, delete_object, find, get_object, listing, update_object, version_arg, written,
 };
@@ -35,7 +35,8 @@ pub struct ListArgs {
 pub fn get_index_patterns(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: vec!["index-pattern".into()], search: opt(&a.search), page, per_page, ..Find::default() };
+    let f =
+        Find { types: vec!["index-pattern".into()], search: optional(&a.search), page, per_page, ..Find::default() };
     let resp = find(&k, &f)?;
     let raw = a.raw.unwrap_or(false);
     let mut out = listing(&k, &resp, raw, false);
@@ -104,7 +105,7 @@ pub fn get_index_pattern_fields(a: FieldsArgs, ctx: &Context) -> Result<Output, 
     let k = kibana(ctx, a.space.as_deref())?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let dv = data_view(&k, required("patternID", &a.pattern_id)?)?;
-    let needle = opt(&a.search).map(|s| s.to_lowercase());
+    let needle = optional(&a.search).map(|s| s.to_lowercase());
     let rows: Vec<Value> = field_rows(&dv)
         .into_iter()
         .filter(|r| needle.as_ref().is_none_or(|n| r["name"].as_str().unwrap_or("").to_lowercase().contains(n)))
@@ -144,13 +145,13 @@ pub fn create_index_pattern(a: CreateArgs, ctx: &Context) -> Result<Output, Tool
     let title = required("title", &a.title)?;
     let mut attributes = object_arg("customSource", a.custom_source)?.unwrap_or_else(|| json!({}));
     attributes["title"] = json!(title);
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         attributes["timeFieldName"] = json!(t);
     }
     if let Some(f) = json_string_attr("fieldFormatMap", a.field_format_map)? {
         attributes["fieldFormatMap"] = json!(f);
     }
-    let created = create_object(&k, "index-pattern", opt(&a.id).as_deref(), &json!({ "attributes": attributes }))?;
+    let created = create_object(&k, "index-pattern", optional(&a.id).as_deref(), &json!({ "attributes": attributes }))?;
     Output::json(&written(&created, &k))
 }
 
@@ -174,10 +175,10 @@ pub fn update_index_pattern(a: UpdateArgs, ctx: &Context) -> Result<Output, Tool
     let k = kibana(ctx, a.space.as_deref())?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     let mut attributes = serde_json::Map::new();
-    if let Some(t) = opt(&a.title) {
+    if let Some(t) = optional(&a.title) {
         attributes.insert("title".into(), json!(t));
     }
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         attributes.insert("timeFieldName".into(), json!(t));
     }
     if let Some(f) = json_string_attr("fieldFormatMap", a.field_format_map)? {

@@ -1,7 +1,7 @@
 //! Alerting rules (`/api/alerting/...`, Kibana docs: "Alerting") and the
 //! legacy alerts API (`/api/alerts/_find`, Kibana 7.x/8.x).
 
-use crate::client::{Kibana, array_arg, kibana, object_arg, opt, page_of, paging, required, seg};
+use crate::client::{Kibana, array_arg, kibana, object_arg, optional, page_of, paging, required, seg};
 use k8s_mcp_sdk::prelude::*;
 
 fn rule_path(id: &str, suffix: &str) -> String {
@@ -41,13 +41,13 @@ pub struct ListArgs {
 pub fn get_alert_rules(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let mut filters: Vec<String> = opt(&a.filter).into_iter().collect();
+    let mut filters: Vec<String> = optional(&a.filter).into_iter().collect();
     if let Some(e) = a.enabled {
         filters.push(format!("alert.attributes.enabled:{e}"));
     }
     let filter =
         (!filters.is_empty()).then(|| filters.iter().map(|f| format!("({f})")).collect::<Vec<_>>().join(" and "));
-    let search = opt(&a.search);
+    let search = optional(&a.search);
     let query = [
         ("page", Some(page.to_string())),
         ("per_page", Some(per_page.to_string())),
@@ -144,14 +144,14 @@ pub fn create_alert_rule(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErr
     let body = json!({
         "name": required("name", &a.name)?,
         "rule_type_id": required("alertTypeId", &a.alert_type_id)?,
-        "consumer": opt(&a.consumer).unwrap_or_else(|| "alerts".into()),
+        "consumer": optional(&a.consumer).unwrap_or_else(|| "alerts".into()),
         "schedule": schedule(a.schedule)?,
         "params": object_arg("params", a.params)?.unwrap_or_else(|| json!({})),
         "actions": with_frequency(array_arg("actions", a.actions)?.unwrap_or_default())?,
         "tags": tags(a.tags)?.unwrap_or_default(),
         "enabled": a.enabled.unwrap_or(true),
     });
-    let path = match opt(&a.id) {
+    let path = match optional(&a.id) {
         Some(id) => rule_path(&id, ""),
         None => "/api/alerting/rule".to_string(),
     };
@@ -215,7 +215,7 @@ pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErr
         None => current["actions"].as_array().cloned().unwrap_or_default(),
     };
     let mut body = json!({
-        "name": opt(&a.name).map_or_else(|| current["name"].clone(), Value::from),
+        "name": optional(&a.name).map_or_else(|| current["name"].clone(), Value::from),
         "schedule": match a.schedule { Some(s) => schedule(s)?, None => current["schedule"].clone() },
         "params": object_arg("params", a.params)?.unwrap_or_else(|| current["params"].clone()),
         "actions": actions.iter().map(action_for_update).collect::<Vec<_>>(),

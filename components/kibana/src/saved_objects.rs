@@ -2,7 +2,7 @@
 //! delete, bulk delete, export (NDJSON) and import (multipart), plus the
 //! shared helpers the dashboard, visualization and index-pattern tools use.
 
-use crate::client::{Kibana, array_arg, clip, kibana, object_arg, opt, paging, required, seg};
+use crate::client::{Kibana, array_arg, clip, kibana, object_arg, optional, paging, required, seg};
 use k8s_mcp_sdk::prelude::*;
 
 /// Types searched when a search names none.
@@ -139,7 +139,7 @@ pub struct SearchArgs {
 }
 
 fn types_of(kind: &Option<String>) -> Vec<String> {
-    match opt(kind) {
+    match optional(kind) {
         Some(t) => t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
         None => COMMON_TYPES.iter().map(|s| s.to_string()).collect(),
     }
@@ -148,7 +148,7 @@ fn types_of(kind: &Option<String>) -> Vec<String> {
 pub fn search_saved_objects(a: SearchArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: types_of(&a.kind), search: opt(&a.search), page, per_page, ..Find::default() };
+    let f = Find { types: types_of(&a.kind), search: optional(&a.search), page, per_page, ..Find::default() };
     Output::json(&listing(&k, &find(&k, &f)?, a.raw.unwrap_or(false), true))
 }
 
@@ -200,7 +200,7 @@ fn reference_filter(r: &str) -> Result<String, ToolError> {
 pub fn search_saved_objects_advanced(a: AdvancedArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
     let (page, per_page) = paging(a.page, Some(a.per_page.unwrap_or(30)))?;
-    let desc = match opt(&a.sort_order).as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let desc = match optional(&a.sort_order).as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("asc") => false,
         Some("desc") => true,
         Some(o) => return Err(ToolError::invalid(format!("`sort_order` must be asc or desc, got `{o}`"))),
@@ -212,11 +212,11 @@ pub fn search_saved_objects_advanced(a: AdvancedArgs, ctx: &Context) -> Result<O
         .collect::<Result<Vec<_>, _>>()?;
     let f = Find {
         types: types_of(&a.kind),
-        search: opt(&a.search),
+        search: optional(&a.search),
         page,
         per_page,
-        sort_field: Some(opt(&a.sort_field).unwrap_or_else(|| "title".into())),
-        has_reference: opt(&a.has_reference).map(|r| reference_filter(&r)).transpose()?,
+        sort_field: Some(optional(&a.sort_field).unwrap_or_else(|| "title".into())),
+        has_reference: optional(&a.has_reference).map(|r| reference_filter(&r)).transpose()?,
         fields,
     };
     let mut out = listing(&k, &find(&k, &f)?, a.raw.unwrap_or(false), true);
@@ -246,7 +246,7 @@ pub struct TypeListArgs {
 pub fn list_type(kind: &str, a: TypeListArgs, ctx: &Context) -> Result<Output, ToolError> {
     let k = kibana(ctx, a.space.as_deref())?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: vec![kind.to_string()], search: opt(&a.search), page, per_page, ..Find::default() };
+    let f = Find { types: vec![kind.to_string()], search: optional(&a.search), page, per_page, ..Find::default() };
     Output::json(&listing(&k, &find(&k, &f)?, a.raw.unwrap_or(false), true))
 }
 
@@ -294,7 +294,7 @@ pub fn create_saved_object(a: CreateArgs, ctx: &Context) -> Result<Output, ToolE
     if let Some(r) = array_arg("references", a.references)? {
         body["references"] = json!(r);
     }
-    let path = match opt(&a.id) {
+    let path = match optional(&a.id) {
         Some(id) => format!("/api/saved_objects/{}/{}", seg(kind), seg(&id)),
         None => format!("/api/saved_objects/{}", seg(kind)),
     };

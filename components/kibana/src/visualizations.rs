@@ -1,7 +1,7 @@
 //! Visualizations: saved objects of type `visualization` (Kibana docs:
 //! saved objects API). `visState` is stored as a JSON string.
 
-use crate::client::{kibana, object_arg, opt, required};
+use crate::client::{kibana, object_arg, optional, required};
 use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
 use crate::saved_objects::{create_object, get_object, title_of, written};
 use k8s_mcp_sdk::prelude::*;
@@ -50,7 +50,7 @@ pub fn visualizations_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, T
     let k = kibana(ctx, a.space.as_deref())?;
     let (resp, mut out) = VISUALIZATION.page(&k, &a.search, a.page, a.per_page, false)?;
     let objects = resp["saved_objects"].as_array().cloned().unwrap_or_default();
-    let wanted = opt(&a.vis_type);
+    let wanted = optional(&a.vis_type);
     let rows: Vec<Value> = objects
         .iter()
         .filter(|o| wanted.as_ref().is_none_or(|w| vis_type(o).as_deref() == Some(w.as_str())))
@@ -98,15 +98,15 @@ pub fn create_visualization(a: CreateArgs, ctx: &Context) -> Result<Output, Tool
     let title = required("title", &a.title)?;
     let mut attributes = json!({
         "title": title,
-        "description": opt(&a.description).unwrap_or_default(),
+        "description": optional(&a.description).unwrap_or_default(),
         "visState": vis_state(title, a.vis_state)?,
         "uiStateJSON": "{}",
         "version": 1,
         "kibanaSavedObjectMeta": { "searchSourceJSON": EMPTY_SEARCH_SOURCE },
     });
     let mut references = Vec::new();
-    let ref_name = opt(&a.saved_search_ref_name);
-    if let Some(id) = opt(&a.saved_search_id) {
+    let ref_name = optional(&a.saved_search_ref_name);
+    if let Some(id) = optional(&a.saved_search_id) {
         let name = ref_name.clone().unwrap_or_else(|| "search_0".into());
         references.push(json!({ "name": name, "type": "search", "id": id }));
         attributes["savedSearchRefName"] = json!(name);
@@ -137,7 +137,7 @@ pub fn update_visualization(a: UpdateArgs, ctx: &Context) -> Result<Output, Tool
     let k = kibana(ctx, a.space.as_deref())?;
     let id = required(VISUALIZATION.id_arg, &a.visualization_id)?;
     let mut attributes = serde_json::Map::new();
-    let title = opt(&a.title);
+    let title = optional(&a.title);
     if let Some(t) = &title {
         attributes.insert("title".into(), json!(t));
     }
