@@ -55,7 +55,9 @@ where
 }
 
 /// Implement `Deserialize` for an argument group meant to be flattened into
-/// tool arguments, so that errors name the offending argument. The group
+/// tool arguments, so that errors name the offending argument. Only for
+/// groups: a struct that is itself a tool's argument type is already
+/// tracked by the SDK (its errors would name the argument twice). The group
 /// derives `Deserialize` with `#[serde(remote = "Self")]`:
 ///
 /// ```ignore

@@ -2,7 +2,7 @@
 //! every tool shares: flexible numbers, limits, path segments, time values
 //! and bounded list output.
 
-use k8s_mcp_sdk::backend::{Backend, encode};
+use k8s_mcp_sdk::backend::{Backend, encode, ensure_enabled};
 use k8s_mcp_sdk::http::Request;
 use k8s_mcp_sdk::prelude::*;
 
@@ -25,13 +25,7 @@ pub struct Grafana {
 
 impl Grafana {
     pub fn new(ctx: &Context) -> Result<Self, ToolError> {
-        if let Some(enabled) = ctx.setting("enabled")
-            && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
-        {
-            return Err(ToolError::denied(
-                "grafana is disabled (MCP_GRAFANA_ENABLED or components.grafana.settings.enabled)",
-            ));
-        }
+        ensure_enabled(ctx, "grafana")?;
         let backend = Backend::from_context(ctx, "grafana", "url", HINT)?;
         let org_id = ctx.setting("org_id").map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         if let Some(org) = &org_id

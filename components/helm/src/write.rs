@@ -8,6 +8,24 @@ use crate::release::{self, chart_label, str_of};
 use k8s_mcp_sdk::helm::{self, ReleaseRequest};
 use k8s_mcp_sdk::prelude::*;
 
+// What a chart is rendered with: a values file, values and a chart version.
+// (No doc comment: schemars would make it the description of the argument
+// structs that flatten it.)
+#[derive(Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+pub struct ChartSource {
+    /// A values file: relative to the tenant's files folder, or under a configured file root.
+    #[serde(default, alias = "valuesFile")]
+    pub values_file: Option<String>,
+    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
+    #[serde(default)]
+    pub values: Option<Value>,
+    /// Chart version (default: the newest).
+    #[serde(default)]
+    pub version: Option<String>,
+}
+k8s_mcp_sdk::flattened_args!(ChartSource);
+
 #[derive(Deserialize, JsonSchema)]
 pub struct ChartReleaseArgs {
     /// Release name.
@@ -18,15 +36,8 @@ pub struct ChartReleaseArgs {
     pub chart: String,
     /// Namespace of the release.
     pub namespace: String,
-    /// A values file: relative to the tenant's files folder, or under a configured file root.
-    #[serde(default, alias = "valuesFile")]
-    pub values_file: Option<String>,
-    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
-    #[serde(default)]
-    pub values: Option<Value>,
-    /// Chart version (default: the newest).
-    #[serde(default)]
-    pub version: Option<String>,
+    #[serde(flatten)]
+    pub source: ChartSource,
     /// Simulate: render and validate, change nothing.
     #[serde(default, alias = "dryRun")]
     pub dry_run: Option<bool>,
@@ -65,35 +76,21 @@ pub struct TemplateArgs {
     pub chart: String,
     /// Namespace used while rendering.
     pub namespace: String,
-    /// A values file: relative to the tenant's files folder, or under a configured file root.
-    #[serde(default, alias = "valuesFile")]
-    pub values_file: Option<String>,
-    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
-    #[serde(default)]
-    pub values: Option<Value>,
-    /// Chart version (default: the newest).
-    #[serde(default)]
-    pub version: Option<String>,
+    #[serde(flatten)]
+    pub source: ChartSource,
 }
 
-fn base_request(
-    name: &str,
-    namespace: &str,
-    chart: &str,
-    version: &Option<String>,
-    file: &Option<String>,
-    values: &Option<Value>,
-) -> R<ReleaseRequest> {
+fn base_request(name: &str, namespace: &str, chart: &str, source: &ChartSource) -> R<ReleaseRequest> {
     let mut r =
         ReleaseRequest::new(required("name", name)?, required("namespace", namespace)?, required("chart", chart)?);
-    r.version = optional(version);
-    r.values_files = optional(file).into_iter().collect();
-    r.values = values_docs(values)?;
+    r.version = optional(&source.version);
+    r.values_files = optional(&source.values_file).into_iter().collect();
+    r.values = values_docs(&source.values)?;
     Ok(r)
 }
 
 fn request(a: &ChartReleaseArgs) -> R<ReleaseRequest> {
-    let mut r = base_request(&a.name, &a.namespace, &a.chart, &a.version, &a.values_file, &a.values)?;
+    let mut r = base_request(&a.name, &a.namespace, &a.chart, &a.source)?;
     r.dry_run = a.dry_run.unwrap_or(false);
     r.timeout_seconds = a.timeout;
     Ok(r)
@@ -137,7 +134,7 @@ pub fn upgrade_release(a: UpgradeArgs, _: &Context) -> R<Output> {
 }
 
 pub fn template_chart(a: TemplateArgs, _: &Context) -> R<Output> {
-    let r = base_request(&a.name, &a.namespace, &a.chart, &a.version, &a.values_file, &a.values)?;
+    let r = base_request(&a.name, &a.namespace, &a.chart, &a.source)?;
     let manifest = helm::template(&r)?;
     let objects =
         release::manifest_objects(&manifest)?.into_iter().map(|(k, _, n, _)| format!("{k}/{n}")).collect::<Vec<_>>();

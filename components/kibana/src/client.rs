@@ -4,7 +4,7 @@
 //! Kibana's error bodies (`{statusCode, error, message}`) turned into
 //! tool errors.
 
-use k8s_mcp_sdk::backend::{Backend, encode};
+use k8s_mcp_sdk::backend::{Backend, encode, ensure_enabled};
 use k8s_mcp_sdk::http::{HttpError, Request, Response};
 use k8s_mcp_sdk::prelude::*;
 
@@ -19,11 +19,7 @@ pub struct Kibana {
 /// The configured Kibana; the `space` argument, when given, overrides the
 /// configured space (`MCP_KIBANA_SPACE`) for this call.
 pub fn kibana(ctx: &Context, space: Option<&str>) -> Result<Kibana, ToolError> {
-    if let Some(enabled) = ctx.setting("enabled")
-        && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
-    {
-        return Err(ToolError::denied("kibana is disabled (MCP_KIBANA_ENABLED or components.kibana.settings.enabled)"));
-    }
+    ensure_enabled(ctx, "kibana")?;
     let backend = Backend::from_context(
         ctx,
         "kibana",
