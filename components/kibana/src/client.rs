@@ -36,6 +36,28 @@ pub fn kibana(ctx: &Context, space: Option<&str>) -> Result<Kibana, ToolError> {
     Ok(Kibana { backend, space: chosen.filter(|s| s != "default") })
 }
 
+// The `space` argument of every space-aware tool. (No doc comment: schemars
+// would make it the description of the argument structs that flatten it.)
+#[derive(Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+pub struct SpaceArg {
+    /// Kibana space (default: the configured one).
+    pub space: Option<String>,
+}
+k8s_mcp_sdk::flattened_args!(SpaceArg);
+
+impl SpaceArg {
+    /// The space the caller named, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.space.as_deref()
+    }
+
+    /// The configured Kibana, working in this space (see [`kibana`]).
+    pub fn kibana(&self, ctx: &Context) -> Result<Kibana, ToolError> {
+        kibana(ctx, self.name())
+    }
+}
+
 /// Space identifiers are lowercase letters, digits, `_` and `-`.
 pub fn valid_space(id: &str, what: &str) -> Result<String, ToolError> {
     let ok = !id.is_empty()

@@ -1,7 +1,7 @@
 //! Dashboards: saved objects of type `dashboard` (Kibana docs: saved
 //! objects API), with panel parsing for the detailed view.
 
-use crate::client::{kibana, optional, required};
+use crate::client::{SpaceArg, optional, required};
 use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
 use crate::saved_objects::{create_object, get_object, written};
 use k8s_mcp_sdk::prelude::*;
@@ -13,12 +13,12 @@ pub struct IdArgs {
     /// Dashboard ID.
     #[serde(alias = "dashboardId")]
     dashboard_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_dashboard(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    DASHBOARD.get(&a.dashboard_id, a.space.as_deref(), ctx)
+    DASHBOARD.get(&a.dashboard_id, a.space.name(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -33,12 +33,12 @@ pub struct PagedArgs {
     /// Include each dashboard's description.
     #[serde(alias = "includeDescription")]
     include_description: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn dashboards_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (_, out) = DASHBOARD.page(&k, &a.search, a.page, a.per_page, a.include_description.unwrap_or(false))?;
     Output::json(&out)
 }
@@ -60,8 +60,8 @@ pub struct DetailArgs {
     /// `structured` (default), `summary` (counts and titles) or `raw` (the saved object).
     #[serde(alias = "outputFormat")]
     output_format: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn parse_json_attr(a: &Value, key: &str) -> Value {
@@ -98,7 +98,7 @@ fn panels(o: &Value) -> Vec<Value> {
 }
 
 pub fn get_dashboard_detail_advanced(a: DetailArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let format = optional(&a.output_format).unwrap_or_else(|| "structured".into());
     if !matches!(format.as_str(), "structured" | "summary" | "raw") {
         return Err(ToolError::invalid(format!("`output_format` must be structured, summary or raw, got `{format}`")));
@@ -156,12 +156,12 @@ pub struct CreateArgs {
     /// `{"pause": bool, "value": milliseconds}`.
     #[serde(rename = "refreshInterval", alias = "refresh_interval")]
     refresh_interval: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn create_dashboard(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let title = required("title", &a.title)?;
     let restore = a.time_restore.unwrap_or(true);
     let mut attributes = json!({
@@ -199,12 +199,12 @@ pub struct UpdateArgs {
     time_to: Option<String>,
     /// Version from a previous read, for optimistic concurrency.
     version: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required(DASHBOARD.id_arg, &a.dashboard_id)?;
     let mut attributes = serde_json::Map::new();
     if let Some(t) = optional(&a.title) {
@@ -232,7 +232,7 @@ pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
 }
 
 pub fn delete_dashboard(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    DASHBOARD.delete(&a.dashboard_id, a.space.as_deref(), ctx)
+    DASHBOARD.delete(&a.dashboard_id, a.space.name(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -243,10 +243,10 @@ pub struct CloneArgs {
     /// Title of the copy.
     #[serde(alias = "newTitle")]
     new_title: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn clone_dashboard(a: CloneArgs, ctx: &Context) -> Result<Output, ToolError> {
-    DASHBOARD.copy(&a.dashboard_id, &a.new_title, a.space.as_deref(), ctx)
+    DASHBOARD.copy(&a.dashboard_id, &a.new_title, a.space.name(), ctx)
 }

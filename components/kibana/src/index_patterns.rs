@@ -2,7 +2,7 @@
 //! and their fields, default and refresh through the data views API
 //! (`/api/data_views/...`), which is Kibana's current API for them.
 
-use crate::client::{Kibana, clip, kibana, object_arg, optional, paging, required, seg};
+use crate::client::{Kibana, SpaceArg, clip, object_arg, optional, paging, required, seg};
 use crate::saved_objects::{
     Find, create_object, delete_object, find, get_object, listing, update_object, version_arg, written,
 };
@@ -13,8 +13,8 @@ pub struct IdArgs {
     /// Index pattern (data view) ID.
     #[serde(alias = "indexPatternId")]
     index_pattern_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -28,12 +28,12 @@ pub struct ListArgs {
     search: Option<String>,
     /// Return full saved objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_index_patterns(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let f =
         Find { types: vec!["index-pattern".into()], search: optional(&a.search), page, per_page, ..Find::default() };
@@ -58,7 +58,7 @@ pub fn get_index_patterns(a: ListArgs, ctx: &Context) -> Result<Output, ToolErro
 }
 
 pub fn get_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&get_object(&k, "index-pattern", required("index_pattern_id", &a.index_pattern_id)?)?)
 }
 
@@ -97,12 +97,12 @@ pub struct FieldsArgs {
     /// Fields per page (default 20, at most 100).
     #[serde(alias = "perPage")]
     per_page: Option<u32>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_index_pattern_fields(a: FieldsArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let dv = data_view(&k, required("patternID", &a.pattern_id)?)?;
     let needle = optional(&a.search).map(|s| s.to_lowercase());
@@ -136,12 +136,12 @@ pub struct CreateArgs {
     field_format_map: Option<Value>,
     /// Identifier for the new pattern (default: generated).
     id: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn create_index_pattern(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let title = required("title", &a.title)?;
     let mut attributes = object_arg("customSource", a.custom_source)?.unwrap_or_else(|| json!({}));
     attributes["title"] = json!(title);
@@ -167,12 +167,12 @@ pub struct UpdateArgs {
     field_format_map: Option<Value>,
     /// Version from a previous read, for optimistic concurrency.
     version: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn update_index_pattern(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     let mut attributes = serde_json::Map::new();
     if let Some(t) = optional(&a.title) {
@@ -195,13 +195,13 @@ pub fn update_index_pattern(a: UpdateArgs, ctx: &Context) -> Result<Output, Tool
 }
 
 pub fn delete_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&delete_object(&k, "index-pattern", required("index_pattern_id", &a.index_pattern_id)?, false)?)
 }
 
 /// POST /api/data_views/default (Kibana docs: "Set the default data view").
 pub fn set_default_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     // Check it exists first: Kibana accepts any string as the default.
     data_view(&k, id)?;
@@ -211,7 +211,7 @@ pub fn set_default_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, Too
 
 /// POST /api/data_views/data_view/{id} with `refresh_fields` (Kibana docs: "Update a data view").
 pub fn refresh_index_pattern_fields(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     let body = json!({ "data_view": {}, "refresh_fields": true });
     let resp = k.write("POST", &format!("/api/data_views/data_view/{}", seg(id)), &[], Some(&body))?;
