@@ -51,19 +51,9 @@ impl Backend {
                 None => headers.push(("authorization".to_string(), format!("ApiKey {key}"))),
             }
         } else if let Some(user) = ctx.setting("username").filter(|u| !u.is_empty()) {
-            let password = ctx.secret("password").unwrap_or_default();
-            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            headers.push(("authorization".to_string(), format!("Basic {encoded}")));
+            headers.push(("authorization".to_string(), basic_auth(&user, &ctx.secret("password").unwrap_or_default())));
         }
-        // `headers` is a secret when it comes from the environment (it often
-        // carries tokens), a plain setting when the config file gives it.
-        if let Some(extra) = ctx.secret("headers").or_else(|| ctx.setting("headers")) {
-            let map: serde_json::Map<String, Value> = serde_json::from_str(&extra)
-                .map_err(|e| ToolError::internal(format!("{name}: setting `headers` must be a JSON object: {e}")))?;
-            for (k, v) in map {
-                headers.push((k, v.as_str().map_or_else(|| v.to_string(), str::to_string)));
-            }
-        }
+        headers.extend(extra_headers(ctx, name)?);
         Ok(Self { name: name.to_string(), base, headers, timeout_ms })
     }
 
@@ -75,13 +65,7 @@ impl Backend {
     /// A request to `path` (starting with `/`) with `query` parameters;
     /// parameters whose value is `None` are left out.
     pub fn request(&self, method: &str, path: &str, query: &[(&str, Option<String>)]) -> Request {
-        let mut url = format!("{}{}", self.base, path);
-        let pairs: Vec<String> =
-            query.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{}={}", encode(k), encode(v)))).collect();
-        if !pairs.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&pairs.join("&"));
-        }
+        let url = with_query(format!("{}{}", self.base, path), query);
         let mut req = Request::new(method, url)
             .timeout_ms(self.timeout_ms)
             .max_response_bytes(MAX_RESPONSE_BYTES)
@@ -99,7 +83,7 @@ impl Backend {
 
     /// Send a prepared request and parse a JSON answer (an empty body is `null`).
     pub fn send_json(&self, req: Request) -> Result<Value, ToolError> {
-        let resp = req.send().map_err(|e| self.transport_error(e))?;
+        let resp = self.send(req)?;
         self.check(&resp)?;
         if resp.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
@@ -119,27 +103,77 @@ impl Backend {
                 ["error", "message", "msg"].iter().find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
             })
             .unwrap_or_else(|| text.chars().take(500).collect());
-        let message = format!("{} answered HTTP {}: {}", self.name, resp.status, message.trim());
-        Err(match resp.status {
-            400 | 422 => ToolError::InvalidArguments(message),
-            401 | 403 => ToolError::Denied(message),
-            404 => ToolError::NotFound(message),
-            _ => ToolError::Upstream(message),
-        })
+        Err(status_error(resp.status, format!("{} answered HTTP {}: {}", self.name, resp.status, message.trim())))
     }
 
-    fn transport_error(&self, e: http::HttpError) -> ToolError {
-        match e {
+    /// Send a prepared request and return the answer whatever its status; a
+    /// refused or failed request is a tool error naming the backend.
+    pub fn send(&self, req: Request) -> Result<Response, ToolError> {
+        req.send().map_err(|e| match e {
             http::HttpError::Denied(_) => ToolError::Denied(format!("{}: {e}", self.name)),
             other => ToolError::Upstream(format!("{} at {} unreachable: {other}", self.name, self.base)),
-        }
+        })
     }
 }
 
-fn parse_timeout_ms(text: &str) -> Option<u64> {
+/// The tool error for a backend's non-2xx answer with `status`: 400 and 422
+/// are the caller's mistake, 401 and 403 a refusal, 404 a missing object,
+/// anything else the backend's own trouble.
+pub fn status_error(status: u16, message: String) -> ToolError {
+    match status {
+        400 | 422 => ToolError::InvalidArguments(message),
+        401 | 403 => ToolError::Denied(message),
+        404 => ToolError::NotFound(message),
+        _ => ToolError::Upstream(message),
+    }
+}
+
+/// Refuse the call when the operator turned the component off (setting
+/// `enabled` false, 0, no or off; `MCP_<SERVICE>_ENABLED` in the environment).
+pub fn ensure_enabled(ctx: &Context, service: &str) -> Result<(), ToolError> {
+    match ctx.setting("enabled") {
+        Some(v) if matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off") => {
+            Err(ToolError::denied(format!(
+                "{service} is disabled (MCP_{}_ENABLED or components.{service}.settings.enabled)",
+                service.to_ascii_uppercase()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `Authorization: Basic` value for `user` and `password`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// The `headers` setting (a JSON object of extra request headers).
+/// It is a secret when it comes from the environment (it often carries
+/// tokens), a plain setting when the config file gives it.
+pub fn extra_headers(ctx: &Context, name: &str) -> Result<Vec<(String, String)>, ToolError> {
+    let Some(extra) = ctx.secret("headers").or_else(|| ctx.setting("headers")) else { return Ok(Vec::new()) };
+    let map: serde_json::Map<String, Value> = serde_json::from_str(&extra)
+        .map_err(|e| ToolError::internal(format!("{name}: setting `headers` must be a JSON object: {e}")))?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+}
+
+/// `url` with `query` appended (percent-encoded); parameters whose value
+/// is `None` are left out.
+pub fn with_query(mut url: String, query: &[(&str, Option<String>)]) -> String {
+    let pairs: Vec<String> =
+        query.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{}={}", encode(k), encode(v)))).collect();
+    if !pairs.is_empty() {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&pairs.join("&"));
+    }
+    url
+}
+
+/// A `timeout` setting in seconds (`30`, `2.5`, `30s`) as milliseconds.
+pub fn parse_timeout_ms(text: &str) -> Option<u64> {
     let t = text.trim().trim_end_matches('s');
     let secs: f64 = t.parse().ok()?;
-    (secs > 0.0 && secs.is_finite()).then(|| (secs * 1000.0) as u64)
+    (secs > 0.0 && secs.is_finite()).then_some((secs * 1000.0) as u64)
 }
 
 /// Percent-encode a query component (RFC 3986 unreserved characters kept).

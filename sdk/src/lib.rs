@@ -3,6 +3,9 @@
 //! A component declares its tools with typed argument structs and exports
 //! them with [`export_service!`]; the SDK produces the JSON schemas, parses
 //! arguments, and maps results and errors onto the `tool-provider` WIT world.
+//! [`args`] holds what argument structs share (required and optional
+//! strings; the object reference, `context` and `dry_run` groups to
+//! `#[serde(flatten)]`), [`backend`] a configured HTTP backend and its errors.
 //!
 //! ```ignore
 //! use k8s_mcp_sdk::prelude::*;
@@ -22,6 +25,7 @@
 //! export_service!(Hello);
 //! ```
 
+pub mod args;
 pub mod backend;
 pub mod bindings;
 mod context;

@@ -5,7 +5,9 @@
 //! in 2.x to 8.x) turned into clear tool errors.
 
 use base64::Engine as _;
-use k8s_mcp_sdk::backend::encode;
+use k8s_mcp_sdk::backend::{
+    basic_auth, encode, ensure_enabled, extra_headers, parse_timeout_ms, status_error, with_query,
+};
 use k8s_mcp_sdk::http::{HttpError, Request, Response};
 use k8s_mcp_sdk::prelude::*;
 
@@ -25,13 +27,7 @@ pub type Query<'a> = [(&'a str, Option<String>)];
 
 impl Es {
     pub fn from_context(ctx: &Context) -> Result<Self, ToolError> {
-        if let Some(enabled) = ctx.setting("enabled")
-            && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
-        {
-            return Err(ToolError::denied(
-                "elasticsearch is disabled (MCP_ELASTICSEARCH_ENABLED or components.elasticsearch.settings.enabled)",
-            ));
-        }
+        ensure_enabled(ctx, "elasticsearch")?;
         let addresses: Vec<String> = ctx
             .setting("addresses")
             .unwrap_or_default()
@@ -57,33 +53,16 @@ impl Es {
         } else if let Some(token) = secret("bearer_token") {
             Some(format!("Bearer {token}"))
         } else {
-            ctx.setting("username").filter(|u| !u.is_empty()).map(|user| {
-                let password = secret("password").unwrap_or_default();
-                let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-                format!("Basic {encoded}")
-            })
+            ctx.setting("username")
+                .filter(|u| !u.is_empty())
+                .map(|user| basic_auth(&user, &secret("password").unwrap_or_default()))
         };
-        let mut headers = Vec::new();
-        if let Some(extra) = ctx.secret("headers").or_else(|| ctx.setting("headers")) {
-            let map: serde_json::Map<String, Value> = serde_json::from_str(&extra).map_err(|e| {
-                ToolError::internal(format!("elasticsearch: setting `headers` must be a JSON object: {e}"))
-            })?;
-            for (k, v) in map {
-                headers.push((k, v.as_str().map_or_else(|| v.to_string(), str::to_string)));
-            }
-        }
+        let headers = extra_headers(ctx, "elasticsearch")?;
         Ok(Self { addresses, auth, headers, timeout_ms })
     }
 
     fn request(&self, base: &str, method: &str, path: &str, query: &Query) -> Request {
-        let mut url = format!("{base}{path}");
-        let pairs: Vec<String> =
-            query.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{}={}", encode(k), encode(v)))).collect();
-        if !pairs.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&pairs.join("&"));
-        }
-        let mut req = Request::new(method, url)
+        let mut req = Request::new(method, with_query(format!("{base}{path}"), query))
             .timeout_ms(self.timeout_ms)
             .max_response_bytes(MAX_RESPONSE_BYTES)
             .header("accept", "application/json");
@@ -168,17 +147,8 @@ fn error_of(resp: &Response) -> ToolError {
     });
     let detail = detail.unwrap_or_else(|| text.chars().take(300).collect::<String>().trim().to_string());
     let message = format!("elasticsearch answered HTTP {}: {detail}", resp.status);
-    match resp.status {
-        400 | 405 | 422 => ToolError::InvalidArguments(message),
-        401 | 403 => ToolError::Denied(message),
-        404 => ToolError::NotFound(message),
-        _ => ToolError::Upstream(message),
-    }
-}
-
-fn parse_timeout_ms(text: &str) -> Option<u64> {
-    let secs: f64 = text.trim().trim_end_matches('s').parse().ok()?;
-    (secs > 0.0 && secs.is_finite()).then_some((secs * 1000.0) as u64)
+    // 405: a method the node does not allow on that route, the caller's mistake.
+    if resp.status == 405 { ToolError::InvalidArguments(message) } else { status_error(resp.status, message) }
 }
 
 /// An index name or pattern (comma lists and wildcards allowed) safe to put

@@ -58,7 +58,7 @@ pub fn users(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
     let (n, page) = paging(&a)?;
     let answer = Grafana::new(ctx)?.get(
         "/api/users/search",
-        &[("perpage", Some(n.to_string())), ("page", Some(page.to_string())), ("query", opt(&a.query))],
+        &[("perpage", Some(n.to_string())), ("page", Some(page.to_string())), ("query", optional(&a.query))],
     )?;
     let total = answer.get("totalCount").and_then(Value::as_u64).map(|t| t as usize);
     let items = as_list(answer.get("users").cloned().unwrap_or(Value::Null), "users")?;
@@ -83,7 +83,7 @@ pub fn list_teams(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
     let (n, page) = paging(&a)?;
     let answer = Grafana::new(ctx)?.get(
         "/api/teams/search",
-        &[("perpage", Some(n.to_string())), ("page", Some(page.to_string())), ("query", opt(&a.query))],
+        &[("perpage", Some(n.to_string())), ("page", Some(page.to_string())), ("query", optional(&a.query))],
     )?;
     let total = answer.get("totalCount").and_then(Value::as_u64).map(|t| t as usize);
     let items = as_list(answer.get("teams").cloned().unwrap_or(Value::Null), "teams")?;

@@ -45,7 +45,7 @@ pub struct AlertsArgs {
 pub fn alerts(a: AlertsArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit(&a.limit)?;
     let mut rules = as_list(Grafana::new(ctx)?.get(RULES, &[])?, "alert rules")?;
-    if let Some(f) = opt(&a.folder_uid) {
+    if let Some(f) = optional(&a.folder_uid) {
         rules.retain(|r| s(r, "folderUID") == f);
     }
     let total = rules.len();
@@ -128,7 +128,7 @@ fn check_data(data: &Value, condition: &str) -> Result<(), ToolError> {
 }
 
 fn state(name: &str, v: Option<String>, allowed: &[&str], default: &str) -> Result<String, ToolError> {
-    match opt(&v) {
+    match optional(&v) {
         None => Ok(default.into()),
         Some(x) if allowed.contains(&x.as_str()) => Ok(x),
         Some(x) => Err(ToolError::invalid(format!("`{name}` must be one of {}, got `{x}`", allowed.join(", ")))),
@@ -151,14 +151,14 @@ pub fn create_alert_rule(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErr
     let title = required("title", &a.title)?;
     let condition = required("condition", &a.condition)?;
     let folder = required("folderUID", &a.folder_uid)?;
-    let group = opt(&a.rule_group).unwrap_or_else(|| "default".into());
+    let group = optional(&a.rule_group).unwrap_or_else(|| "default".into());
     let data = a.data.unwrap_or(Value::Null);
     check_data(&data, condition)?;
     let interval = opt_whole("intervalSeconds", &a.interval_seconds, 10, 86_400)?;
     if interval.is_some_and(|i| i % 10 != 0) {
         return Err(ToolError::invalid("`intervalSeconds` must be a multiple of 10"));
     }
-    let pending = duration("for", &opt(&a.pending).unwrap_or_else(|| "1m".into()))?;
+    let pending = duration("for", &optional(&a.pending).unwrap_or_else(|| "1m".into()))?;
     let g = Grafana::new(ctx)?;
     let mut body = json!({
         "orgID": org_id(&g)?,
@@ -170,7 +170,7 @@ pub fn create_alert_rule(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErr
         "labels": a.labels.unwrap_or_default(),
         "isPaused": a.is_paused.unwrap_or(false),
     });
-    if let Some(uid) = opt(&a.uid) {
+    if let Some(uid) = optional(&a.uid) {
         body["uid"] = json!(uid);
     }
     let created = g.with_body("POST", RULES, &body)?;
@@ -229,11 +229,11 @@ pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErr
     for (k, v) in
         [("title", &a.title), ("condition", &a.condition), ("folderUID", &a.folder_uid), ("ruleGroup", &a.rule_group)]
     {
-        if let Some(v) = opt(v) {
+        if let Some(v) = optional(v) {
             rule[k] = json!(v);
         }
     }
-    if let Some(p) = opt(&a.pending) {
+    if let Some(p) = optional(&a.pending) {
         rule["for"] = json!(duration("for", &p)?);
     }
     if let Some(d) = a.data {
@@ -288,7 +288,7 @@ pub struct ContactArgs {
 pub fn list_contact_points(a: ContactArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit(&a.limit)?;
     let items = as_list(
-        Grafana::new(ctx)?.get("/api/v1/provisioning/contact-points", &[("name", opt(&a.name))])?,
+        Grafana::new(ctx)?.get("/api/v1/provisioning/contact-points", &[("name", optional(&a.name))])?,
         "contact points",
     )?;
     let total = items.len();

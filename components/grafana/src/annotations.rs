@@ -44,7 +44,7 @@ pub struct ListArgs {
 
 pub fn get_annotations(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit(&a.limit)?;
-    let kind = opt(&a.kind);
+    let kind = optional(&a.kind);
     if let Some(k) = &kind
         && k != "annotation"
         && k != "alert"
@@ -59,7 +59,7 @@ pub fn get_annotations(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> 
     }
     let panel = opt_whole("panelID", &a.panel_id, 0, i64::MAX >> 11)?;
     let mut q: Vec<(&str, Option<String>)> = vec![
-        ("dashboardUID", opt(&a.dashboard_uid)),
+        ("dashboardUID", optional(&a.dashboard_uid)),
         ("panelId", panel.map(|p| p.to_string())),
         ("from", from.map(|f| f.to_string())),
         ("to", to.map(|t| t.to_string())),
@@ -107,7 +107,7 @@ pub fn create_annotation(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErr
         }
         body["timeEnd"] = json!(end);
     }
-    if let Some(d) = opt(&a.dashboard_uid) {
+    if let Some(d) = optional(&a.dashboard_uid) {
         body["dashboardUID"] = json!(d);
     }
     if let Some(p) = opt_whole("panelID", &a.panel_id, 0, i64::MAX >> 11)? {
@@ -197,7 +197,7 @@ pub struct TagArgs {
 pub fn get_annotation_tags(a: TagArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit(&a.limit)?;
     let out = Grafana::new(ctx)?
-        .get("/api/annotations/tags", &[("tag", opt(&a.tag)), ("limit", Some((n + 1).to_string()))])?;
+        .get("/api/annotations/tags", &[("tag", optional(&a.tag)), ("limit", Some((n + 1).to_string()))])?;
     let tags = as_list(out["result"]["tags"].clone(), "tags")?;
     Output::json(&listing("tags", tags, n, None))
 }
@@ -221,7 +221,7 @@ pub fn create_graphite_annotation(a: GraphiteArgs, ctx: &Context) -> Result<Outp
         None => now_ms() / 1000,
     };
     let mut body = json!({ "what": what, "when": when, "tags": tags_of(&a.tags) });
-    if let Some(d) = opt(&a.data) {
+    if let Some(d) = optional(&a.data) {
         body["data"] = json!(d);
     }
     Output::json(&Grafana::new(ctx)?.with_body("POST", "/api/annotations/graphite", &body)?)

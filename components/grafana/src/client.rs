@@ -2,9 +2,11 @@
 //! every tool shares: flexible numbers, limits, path segments, time values
 //! and bounded list output.
 
-use k8s_mcp_sdk::backend::{Backend, encode};
+use k8s_mcp_sdk::backend::{Backend, encode, ensure_enabled};
 use k8s_mcp_sdk::http::Request;
 use k8s_mcp_sdk::prelude::*;
+
+pub use k8s_mcp_sdk::args::{optional, required};
 
 /// Default page size of list tools.
 pub const DEFAULT_LIMIT: u64 = 20;
@@ -23,13 +25,7 @@ pub struct Grafana {
 
 impl Grafana {
     pub fn new(ctx: &Context) -> Result<Self, ToolError> {
-        if let Some(enabled) = ctx.setting("enabled")
-            && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
-        {
-            return Err(ToolError::denied(
-                "grafana is disabled (MCP_GRAFANA_ENABLED or components.grafana.settings.enabled)",
-            ));
-        }
+        ensure_enabled(ctx, "grafana")?;
         let backend = Backend::from_context(ctx, "grafana", "url", HINT)?;
         let org_id = ctx.setting("org_id").map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         if let Some(org) = &org_id
@@ -146,17 +142,6 @@ pub fn opt_whole(name: &str, v: &Option<Num>, min: i64, max: i64) -> Result<Opti
 /// A page size: default 20, 1 to 100.
 pub fn limit(v: &Option<Num>) -> Result<usize, ToolError> {
     Ok(opt_whole("limit", v, 1, MAX_LIMIT as i64)?.map_or(DEFAULT_LIMIT as usize, |n| n as usize))
-}
-
-/// A required non-blank string.
-pub fn required<'a>(name: &str, v: &'a str) -> Result<&'a str, ToolError> {
-    let t = v.trim();
-    if t.is_empty() { Err(ToolError::invalid(format!("`{name}` must not be empty"))) } else { Ok(t) }
-}
-
-/// A non-blank optional string.
-pub fn opt(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// A required identifier, percent-encoded for use as one path segment.

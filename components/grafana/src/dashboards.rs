@@ -74,7 +74,8 @@ pub struct SearchArgs {
 
 pub fn search_dashboards(a: SearchArgs, ctx: &Context) -> Result<Output, ToolError> {
     let n = limit(&a.limit)?;
-    let mut q: Vec<(&str, Option<String>)> = vec![("query", opt(&a.query)), ("folderUIDs", opt(&a.folder_uid))];
+    let mut q: Vec<(&str, Option<String>)> =
+        vec![("query", optional(&a.query)), ("folderUIDs", optional(&a.folder_uid))];
     for t in a.tag.as_deref().unwrap_or("").split(',').map(str::trim).filter(|t| !t.is_empty()) {
         q.push(("tag", Some(t.to_string())));
     }
@@ -180,7 +181,7 @@ pub fn update_dashboard(a: SaveArgs, ctx: &Context) -> Result<Output, ToolError>
     let g = Grafana::new(ctx)?;
     // Grafana files a dashboard saved without a folder under General: an
     // update keeps the stored dashboard's folder unless one is given.
-    let folder = match (opt(&a.folder_uid), model.get("uid").and_then(Value::as_str).filter(|u| !u.is_empty())) {
+    let folder = match (optional(&a.folder_uid), model.get("uid").and_then(Value::as_str).filter(|u| !u.is_empty())) {
         (Some(f), _) => Some(f),
         (None, Some(uid)) => match fetch(&g, uid) {
             Ok(current) => current["meta"]["folderUid"].as_str().filter(|f| !f.is_empty()).map(str::to_string),
@@ -193,7 +194,7 @@ pub fn update_dashboard(a: SaveArgs, ctx: &Context) -> Result<Output, ToolError>
     if let Some(f) = folder {
         body["folderUid"] = json!(f);
     }
-    if let Some(m) = opt(&a.message) {
+    if let Some(m) = optional(&a.message) {
         body["message"] = json!(m);
     }
     Output::json(&g.with_body("POST", "/api/dashboards/db", &body)?)

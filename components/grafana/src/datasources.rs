@@ -136,7 +136,7 @@ pub struct UpdateArgs {
 }
 
 fn apply(body: &mut Value, names: [(&str, Option<String>); 3], a: Common) -> Result<(), ToolError> {
-    if let Some(access) = opt(&a.access) {
+    if let Some(access) = optional(&a.access) {
         if access != "proxy" && access != "direct" {
             return Err(ToolError::invalid(format!("`access` must be proxy or direct, got `{access}`")));
         }
@@ -144,7 +144,7 @@ fn apply(body: &mut Value, names: [(&str, Option<String>); 3], a: Common) -> Res
     }
     let more = [("database", a.database), ("user", a.user)];
     for (k, v) in names.into_iter().chain(more) {
-        if let Some(v) = opt(&v) {
+        if let Some(v) = optional(&v) {
             body[k] = json!(v);
         }
     }
@@ -223,7 +223,7 @@ pub fn query_datasource(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError
     let uid = required("datasourceUID", &a.datasource_uid)?.to_string();
     let rows = opt_whole("limit", &a.limit, 1, MAX_LIMIT as i64)?.map_or(ROWS_PER_FRAME, |n| n as usize);
     let mut queries = a.queries.unwrap_or_default();
-    if let Some(expr) = opt(&a.expr) {
+    if let Some(expr) = optional(&a.expr) {
         queries.insert(0, serde_json::Map::from_iter([("expr".to_string(), json!(expr))]));
     }
     if queries.is_empty() {
@@ -238,8 +238,8 @@ pub fn query_datasource(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError
             Value::Object(q)
         })
         .collect();
-    let from = opt(&a.from).unwrap_or_else(|| "now-1h".into());
-    let to = opt(&a.to).unwrap_or_else(|| "now".into());
+    let from = optional(&a.from).unwrap_or_else(|| "now-1h".into());
+    let to = optional(&a.to).unwrap_or_else(|| "now".into());
     let body = json!({ "queries": queries, "from": from, "to": to });
     let answer = Grafana::new(ctx)?.with_body("POST", "/api/ds/query", &body)?;
     if a.raw == Some(true) {

@@ -36,10 +36,10 @@ pub struct CreateArgs {
 
 pub fn create_folder(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
     let mut body = json!({ "title": required("title", &a.title)? });
-    if let Some(uid) = opt(&a.uid) {
+    if let Some(uid) = optional(&a.uid) {
         body["uid"] = json!(uid);
     }
-    if let Some(p) = opt(&a.parent_uid) {
+    if let Some(p) = optional(&a.parent_uid) {
         body["parentUid"] = json!(p);
     }
     Output::json(&Grafana::new(ctx)?.with_body("POST", "/api/folders", &body)?)

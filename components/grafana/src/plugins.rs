@@ -22,7 +22,7 @@ pub struct PluginArgs {
 }
 
 fn plugin_list(a: &PluginArgs, ctx: &Context) -> Result<Vec<Value>, ToolError> {
-    let kind = opt(&a.kind);
+    let kind = optional(&a.kind);
     if let Some(k) = &kind
         && !["datasource", "panel", "app", "renderer"].contains(&k.as_str())
     {
@@ -72,7 +72,7 @@ pub fn plugin_detail(a: PluginIdArgs, ctx: &Context) -> Result<Output, ToolError
 
 /// `from`/`to` as Grafana's URLs take them: epoch ms or relative (`now-1h`).
 fn url_time(name: &str, v: &Option<String>) -> Result<Option<String>, ToolError> {
-    let Some(t) = opt(v) else { return Ok(None) };
+    let Some(t) = optional(v) else { return Ok(None) };
     if t.starts_with("now") {
         time_ms(name, &t)?; // validate the form; Grafana resolves it itself
         return Ok(Some(t));
@@ -123,7 +123,7 @@ pub fn generate_deeplink(a: DeeplinkArgs, ctx: &Context) -> Result<Output, ToolE
         }
         "folder" => format!("{}/dashboards/f/{uid}", g.base()),
         "explore" => {
-            let ds = opt(&a.datasource).unwrap_or_else(|| a.resource_uid.trim().to_string());
+            let ds = optional(&a.datasource).unwrap_or_else(|| a.resource_uid.trim().to_string());
             let pane = json!({ "a": {
                 "datasource": ds,
                 "queries": [{ "refId": "A", "datasource": { "uid": ds } }],
@@ -170,7 +170,7 @@ pub fn generate_logs_drilldown_link(a: DrilldownArgs, ctx: &Context) -> Result<O
     if app.get("enabled").and_then(Value::as_bool) == Some(false) {
         return Err(ToolError::invalid("the Logs Drilldown app (grafana-lokiexplore-app) is installed but disabled"));
     }
-    let ds = match (opt(&a.datasource_uid), opt(&a.datasource_name)) {
+    let ds = match (optional(&a.datasource_uid), optional(&a.datasource_name)) {
         (Some(uid), _) => Some(uid),
         (None, Some(name)) => {
             let path = format!("/api/datasources/name/{}", encode(&name));
@@ -215,7 +215,7 @@ pub fn render_panel_image(a: RenderArgs, ctx: &Context) -> Result<Output, ToolEr
     let panel = a.panel_id.whole("panelID", 1, i64::MAX >> 11)?;
     let width = opt_whole("width", &a.width, 50, 3000)?.unwrap_or(1000);
     let height = opt_whole("height", &a.height, 50, 3000)?.unwrap_or(500);
-    let timeout = match opt(&a.timeout) {
+    let timeout = match optional(&a.timeout) {
         None => 30,
         Some(t) => t
             .trim_end_matches('s')

@@ -26,7 +26,7 @@ pub struct AddArgs {
 }
 
 pub fn add_repository(a: AddArgs, _: &Context) -> R<Output> {
-    let (name, url) = (required(&a.name, "name")?, required(&a.url, "url")?);
+    let (name, url) = (required("name", &a.name)?, required("url", &a.url)?);
     let message = helm::repo_add(name, url)?;
     Output::json(&json!({ "name": name, "url": url, "added": true, "message": message.trim() }))
 }
@@ -38,7 +38,7 @@ pub struct RemoveArgs {
 }
 
 pub fn remove_repository(a: RemoveArgs, _: &Context) -> R<Output> {
-    let name = required(&a.name, "name")?;
+    let name = required("name", &a.name)?;
     let message = helm::repo_remove(name)?;
     Output::json(&json!({ "name": name, "removed": true, "message": message.trim() }))
 }
@@ -72,7 +72,7 @@ pub struct SearchArgs {
 }
 
 pub fn search_charts(a: SearchArgs, _: &Context) -> R<Output> {
-    let keyword = opt(&a.keyword).or_else(|| opt(&a.query)).unwrap_or_default();
+    let keyword = optional(&a.keyword).or_else(|| optional(&a.query)).unwrap_or_default();
     let charts = parse(&helm::search(&keyword, a.devel.unwrap_or(false), a.versions.unwrap_or(false))?)?;
     Output::json(&json!({ "keyword": keyword, "count": charts.as_array().map_or(0, Vec::len), "charts": charts }))
 }
@@ -87,8 +87,8 @@ pub struct ChartInfoArgs {
 }
 
 pub fn get_chart_info(a: ChartInfoArgs, _: &Context) -> R<Output> {
-    let chart = required(&a.chart, "chart")?;
-    let text = helm::show_chart(chart, opt(&a.version).as_deref())?;
+    let chart = required("chart", &a.chart)?;
+    let text = helm::show_chart(chart, optional(&a.version).as_deref())?;
     let metadata: Value = serde_saphyr::from_str(&text)
         .map_err(|e| ToolError::upstream(format!("helm show chart printed invalid YAML: {e}")))?;
     let mut out = json!({

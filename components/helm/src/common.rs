@@ -1,25 +1,34 @@
-//! Argument helpers shared by the tools.
+//! Argument helpers shared by the tools, on top of the SDK's.
 
 pub use crate::release::R;
-use k8s_mcp_sdk::kube;
 use k8s_mcp_sdk::prelude::*;
 
-/// Select the kubeconfig context for the rest of the call (none: default).
-pub fn use_context(context: &Option<String>) -> R<()> {
-    let name = context.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    kube::use_context(name)?;
-    Ok(())
-}
+pub use k8s_mcp_sdk::args::{DryRun, optional, required, select_context};
 
-/// A required, non-blank string argument.
-pub fn required<'a>(value: &'a str, what: &str) -> R<&'a str> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{what}` must not be empty"))) } else { Ok(v) }
+// A release: `name` and `namespace`, with the `context` whose cluster holds
+// it. (No doc comment: schemars would make it the description of every
+// argument struct that flattens it.)
+#[derive(Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+pub struct ReleaseRef {
+    pub name: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub context: Option<String>,
 }
+k8s_mcp_sdk::flattened_args!(ReleaseRef);
 
-/// Trimmed, non-empty optional string.
-pub fn opt(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+impl ReleaseRef {
+    /// Name and namespace, neither blank.
+    pub fn names(&self) -> R<(&str, &str)> {
+        Ok((required("name", &self.name)?, required("namespace", &self.namespace)?))
+    }
+
+    /// Select the release's context for the rest of the call, then [`Self::names`].
+    pub fn select(&self) -> R<(&str, &str)> {
+        select_context(&self.context)?;
+        self.names()
+    }
 }
 
 /// `limit` with a default and a cap; 0 or negative is invalid.
@@ -43,7 +52,7 @@ pub fn truthy(v: &Option<Value>) -> bool {
 
 /// `offset:N` paging tokens (as the reference server issues them).
 pub fn offset_token(token: &Option<String>) -> R<usize> {
-    match opt(token) {
+    match optional(token) {
         None => Ok(0),
         Some(t) => t
             .strip_prefix("offset:")

@@ -32,14 +32,14 @@ pub struct LabelArgs {
 }
 
 pub fn find_releases_by_labels(a: LabelArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let given = required(&a.label_selector, "labelSelector")?;
+    select_context(&a.context)?;
+    let given = required("labelSelector", &a.label_selector)?;
     // Every release record carries owner=helm; the runtime adds that term itself.
     let terms: Vec<&str> = given.split(',').map(str::trim).filter(|t| !t.is_empty() && *t != "owner=helm").collect();
     let selector = terms.join(",");
     let limit = limit(a.limit, 30, 100, "limit")?;
     let found =
-        release::releases(opt(&a.namespace).as_deref(), Some(selector.as_str()).filter(|s| !s.is_empty()), true)?;
+        release::releases(optional(&a.namespace).as_deref(), Some(selector.as_str()).filter(|s| !s.is_empty()), true)?;
     let total = found.len();
     let list: Vec<Value> = found
         .iter()
@@ -70,13 +70,13 @@ pub struct ChartArgs {
 }
 
 pub fn find_releases_by_chart(a: ChartArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let chart = required(&a.chart_name, "chart_name")?;
+    select_context(&a.context)?;
+    let chart = required("chart_name", &a.chart_name)?;
     let chart = chart.rsplit('/').next().unwrap_or(chart);
-    let version = opt(&a.chart_version);
+    let version = optional(&a.chart_version);
     let limit = limit(a.limit, 50, 100, "limit")?;
     let mut list = Vec::new();
-    for i in items(&release::releases(opt(&a.namespace).as_deref(), None, false)?)? {
+    for i in items(&release::releases(optional(&a.namespace).as_deref(), None, false)?)? {
         if i["chartName"] == chart && version.as_deref().is_none_or(|v| i["chartVersion"] == v) {
             list.push(i);
         }
@@ -97,8 +97,8 @@ pub struct BrokenArgs {
 }
 
 pub fn find_broken_releases(a: BrokenArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let broken: Vec<Entry> = release::releases(opt(&a.namespace).as_deref(), None, false)?
+    select_context(&a.context)?;
+    let broken: Vec<Entry> = release::releases(optional(&a.namespace).as_deref(), None, false)?
         .into_iter()
         .filter(|e| BROKEN.contains(&e.status.as_str()))
         .collect();
@@ -122,10 +122,10 @@ pub struct FailuresArgs {
 }
 
 pub fn get_recent_failures(a: FailuresArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let limit = limit(a.limit, 20, 50, "limit")?;
     let pending = a.include_pending.unwrap_or(false);
-    let chosen: Vec<Entry> = release::releases(opt(&a.namespace).as_deref(), None, false)?
+    let chosen: Vec<Entry> = release::releases(optional(&a.namespace).as_deref(), None, false)?
         .into_iter()
         .filter(|e| e.status == "failed" || (pending && e.status.starts_with("pending")))
         .collect();
@@ -158,7 +158,7 @@ pub struct OverviewArgs {
 }
 
 pub fn cluster_overview(a: OverviewArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let list = items(&release::releases(None, None, false)?)?;
     let mut out = json!({
         "totalReleases": list.len(),
@@ -179,7 +179,7 @@ pub struct NoArgs {
 }
 
 pub fn quick_info(a: NoArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let mut list = items(&release::releases(None, None, false)?)?;
     let by_status = tally(&list, "status");
     let namespaces = tally(&list, "namespace").len();
@@ -223,22 +223,21 @@ fn object_status(kind: &str, api_version: &str, name: &str, namespace: Option<St
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourcesArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Look each object up in the cluster (exists, replicas, phase).
     #[serde(default, alias = "include_status")]
     pub include_status: Option<bool>,
     /// At most this many objects (default 50, at most 200).
     #[serde(default)]
     pub limit: Option<i64>,
-    #[serde(default)]
-    pub context: Option<String>,
 }
 
 pub fn get_resources_of_release(a: ResourcesArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.release.context)?;
     let limit = limit(a.limit, 50, 200, "limit")?;
-    let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, None)?;
+    let (name, namespace) = a.release.names()?;
+    let (e, rel) = release::get(name, namespace, None)?;
     let objects = release::manifest_objects(str_of(&rel, "/manifest"))?;
     let total = objects.len();
     let with_status = a.include_status.unwrap_or(false);
@@ -260,8 +259,7 @@ pub fn get_resources_of_release(a: ResourcesArgs, _: &Context) -> R<Output> {
 }
 
 pub fn validate_release(a: ReleaseArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, None)?;
+    let (e, rel) = a.get()?;
     let (mut errors, mut warnings) = (Vec::<String>::new(), Vec::<String>::new());
     let status = str_of(&rel, "/info/status");
     match status {

@@ -17,6 +17,14 @@ pub struct ReleaseArgs {
     pub context: Option<String>,
 }
 
+impl ReleaseArgs {
+    /// The newest revision of the release, in the selected context.
+    pub fn get(&self) -> R<(Entry, Value)> {
+        select_context(&self.context)?;
+        release::get(required("name", &self.name)?, required("namespace", &self.namespace)?, None)
+    }
+}
+
 #[derive(Deserialize, JsonSchema)]
 pub struct ListArgs {
     /// Namespace; omitted: all namespaces the policy permits.
@@ -34,8 +42,8 @@ fn items(entries: &[Entry]) -> R<Vec<Value>> {
 }
 
 pub fn list_releases(a: ListArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let ns = if a.all_namespaces.unwrap_or(false) { None } else { opt(&a.namespace) };
+    select_context(&a.context)?;
+    let ns = if a.all_namespaces.unwrap_or(false) { None } else { optional(&a.namespace) };
     let list = items(&release::releases(ns.as_deref(), None, false)?)?;
     Output::json(&json!({ "count": list.len(), "namespace": ns, "releases": list }))
 }
@@ -62,12 +70,12 @@ pub struct PagedArgs {
 }
 
 pub fn list_releases_paginated(a: PagedArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let limit = limit(a.limit, 50, 100, "limit")?;
     let offset = offset_token(&a.continue_token)?;
-    let status = opt(&a.status).map(|s| s.to_ascii_lowercase());
+    let status = optional(&a.status).map(|s| s.to_ascii_lowercase());
     let uninstalled = status.as_deref() == Some("uninstalled");
-    let entries: Vec<Entry> = release::releases(opt(&a.namespace).as_deref(), None, uninstalled)?
+    let entries: Vec<Entry> = release::releases(optional(&a.namespace).as_deref(), None, uninstalled)?
         .into_iter()
         .filter(|e| status.as_deref().is_none_or(|s| e.status == s))
         .collect();
@@ -98,14 +106,14 @@ pub struct SummaryListArgs {
 }
 
 pub fn list_releases_summary(a: SummaryListArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let limit = limit(a.limit, 50, 200, "limit")?;
     let offset = match a.offset {
         Some(o) if o < 0 => return Err(ToolError::invalid("`offset` must not be negative")),
         Some(o) => o as usize,
         None => 0,
     };
-    let list: Vec<Value> = items(&release::releases(opt(&a.namespace).as_deref(), None, false)?)?
+    let list: Vec<Value> = items(&release::releases(optional(&a.namespace).as_deref(), None, false)?)?
         .into_iter()
         .map(|i| json!({"name": i["name"], "namespace": i["namespace"], "status": i["status"], "chart": i["chart"], "revision": i["revision"]}))
         .collect();
@@ -124,21 +132,19 @@ pub struct NamespaceArgs {
 }
 
 pub fn list_releases_in_namespace(a: NamespaceArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let ns = required(&a.namespace, "namespace")?;
+    select_context(&a.context)?;
+    let ns = required("namespace", &a.namespace)?;
     let list = items(&release::releases(Some(ns), None, false)?)?;
     Output::json(&json!({ "namespace": ns, "count": list.len(), "releases": list }))
 }
 
 #[derive(Deserialize, JsonSchema)]
 pub struct GetArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Revision (default: the newest).
     #[serde(default)]
     pub revision: Option<i64>,
-    #[serde(default)]
-    pub context: Option<String>,
 }
 
 /// Mask Secret values in the manifest and hook manifests of a release.
@@ -156,8 +162,8 @@ fn mask_release(rel: &mut Value) {
 /// The release record without the chart's template and file bodies, Secret
 /// values in its manifests masked.
 pub fn get_release(a: GetArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (_, mut rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, a.revision)?;
+    let (name, namespace) = a.release.select()?;
+    let (_, mut rel) = release::get(name, namespace, a.revision)?;
     mask_release(&mut rel);
     if let Some(chart) = rel.get_mut("chart").and_then(Value::as_object_mut) {
         for key in ["templates", "files"] {
@@ -187,14 +193,12 @@ fn status_of(e: &Entry, rel: &Value) -> Value {
 }
 
 pub fn get_release_status(a: ReleaseArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, None)?;
+    let (e, rel) = a.get()?;
     Output::json(&status_of(&e, &rel))
 }
 
 pub fn get_release_summary(a: ReleaseArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, None)?;
+    let (e, rel) = a.get()?;
     let resources = release::manifest_objects(str_of(&rel, "/manifest")).map(|o| o.len()).unwrap_or(0);
     let mut out = status_of(&e, &rel);
     out.as_object_mut().map(|o| o.remove("notes"));
@@ -205,20 +209,18 @@ pub fn get_release_summary(a: ReleaseArgs, _: &Context) -> R<Output> {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct ValuesArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// All values (chart defaults coalesced with the user's), not only the user-supplied ones.
     #[serde(default)]
     pub all: Option<bool>,
     #[serde(default)]
     pub revision: Option<i64>,
-    #[serde(default)]
-    pub context: Option<String>,
 }
 
 pub fn get_release_values(a: ValuesArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, a.revision)?;
+    let (name, namespace) = a.release.select()?;
+    let (e, rel) = release::get(name, namespace, a.revision)?;
     let all = a.all.unwrap_or(false);
     Output::json(&json!({
         "name": e.name, "namespace": e.namespace, "revision": e.version,
@@ -227,8 +229,8 @@ pub fn get_release_values(a: ValuesArgs, _: &Context) -> R<Output> {
 }
 
 pub fn get_release_manifest(a: GetArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (e, rel) = release::get(required(&a.name, "name")?, required(&a.namespace, "namespace")?, a.revision)?;
+    let (name, namespace) = a.release.select()?;
+    let (e, rel) = release::get(name, namespace, a.revision)?;
     Output::json(&json!({
         "name": e.name, "namespace": e.namespace, "revision": e.version,
         "manifest": release::mask_secrets(str_of(&rel, "/manifest")),
@@ -251,32 +253,28 @@ fn history_item(e: &Entry, rel: &Value, with_status: bool) -> Value {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct HistoryArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Keep only the newest `max` revisions.
     #[serde(default)]
     pub max: Option<i64>,
-    #[serde(default)]
-    pub context: Option<String>,
 }
 
 pub fn get_release_history(a: HistoryArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let all = release::history(required(&a.name, "name")?, required(&a.namespace, "namespace")?)?;
+    let (name, namespace) = a.release.select()?;
+    let all = release::history(name, namespace)?;
     let max = limit(a.max, usize::MAX, usize::MAX, "max")?;
     let skip = all.len().saturating_sub(max);
     let revisions: Vec<Value> =
         all.iter().skip(skip).map(|e| Ok(history_item(e, &e.decode()?, true))).collect::<R<_>>()?;
-    Output::json(
-        &json!({ "name": a.name.trim(), "namespace": a.namespace.trim(), "count": revisions.len(), "history": revisions }),
-    )
+    Output::json(&json!({ "name": name, "namespace": namespace, "count": revisions.len(), "history": revisions }))
 }
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPageArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Page size (default 20, at most 50); newest revisions first.
     #[serde(default)]
     pub limit: Option<i64>,
@@ -285,15 +283,14 @@ pub struct HistoryPageArgs {
     /// Include each revision's status (default true).
     #[serde(default, alias = "include_status")]
     pub include_status: Option<bool>,
-    #[serde(default)]
-    pub context: Option<String>,
 }
 
 pub fn get_release_history_paginated(a: HistoryPageArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.release.context)?;
     let limit = limit(a.limit, 20, 50, "limit")?;
     let offset = offset_token(&a.continue_token)?;
-    let mut all = release::history(required(&a.name, "name")?, required(&a.namespace, "namespace")?)?;
+    let (name, namespace) = a.release.names()?;
+    let mut all = release::history(name, namespace)?;
     all.reverse();
     let with_status = a.include_status.unwrap_or(true);
     let total = all.len();
@@ -305,19 +302,17 @@ pub fn get_release_history_paginated(a: HistoryPageArgs, _: &Context) -> R<Outpu
         .collect::<R<_>>()?;
     let next = (offset + revisions.len() < total).then(|| format!("offset:{}", offset + revisions.len()));
     Output::json(&json!({
-        "name": a.name.trim(), "namespace": a.namespace.trim(), "count": revisions.len(), "total": total,
+        "name": name, "namespace": namespace, "count": revisions.len(), "total": total,
         "history": revisions, "continueToken": next, "hasMore": next.is_some(),
     }))
 }
 
 #[derive(Deserialize, JsonSchema)]
 pub struct CompareArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     pub revision1: i64,
     pub revision2: i64,
-    #[serde(default)]
-    pub context: Option<String>,
 }
 
 /// Paths (`a.b.c`) whose values differ between two documents.
@@ -336,8 +331,7 @@ fn value_changes(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
 }
 
 pub fn compare_revisions(a: CompareArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (name, ns) = (required(&a.name, "name")?, required(&a.namespace, "namespace")?);
+    let (name, ns) = a.release.select()?;
     let all = release::history(name, ns)?;
     let pick = |r: i64| -> R<(Entry, Value)> {
         let e =

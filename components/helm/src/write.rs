@@ -8,6 +8,24 @@ use crate::release::{self, chart_label, str_of};
 use k8s_mcp_sdk::helm::{self, ReleaseRequest};
 use k8s_mcp_sdk::prelude::*;
 
+// What a chart is rendered with: a values file, values and a chart version.
+// (No doc comment: schemars would make it the description of the argument
+// structs that flatten it.)
+#[derive(Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+pub struct ChartSource {
+    /// A values file: relative to the tenant's files folder, or under a configured file root.
+    #[serde(default, alias = "valuesFile")]
+    pub values_file: Option<String>,
+    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
+    #[serde(default)]
+    pub values: Option<Value>,
+    /// Chart version (default: the newest).
+    #[serde(default)]
+    pub version: Option<String>,
+}
+k8s_mcp_sdk::flattened_args!(ChartSource);
+
 #[derive(Deserialize, JsonSchema)]
 pub struct ChartReleaseArgs {
     /// Release name.
@@ -18,15 +36,8 @@ pub struct ChartReleaseArgs {
     pub chart: String,
     /// Namespace of the release.
     pub namespace: String,
-    /// A values file: relative to the tenant's files folder, or under a configured file root.
-    #[serde(default, alias = "valuesFile")]
-    pub values_file: Option<String>,
-    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
-    #[serde(default)]
-    pub values: Option<Value>,
-    /// Chart version (default: the newest).
-    #[serde(default)]
-    pub version: Option<String>,
+    #[serde(flatten)]
+    pub source: ChartSource,
     /// Simulate: render and validate, change nothing.
     #[serde(default, alias = "dryRun")]
     pub dry_run: Option<bool>,
@@ -65,35 +76,21 @@ pub struct TemplateArgs {
     pub chart: String,
     /// Namespace used while rendering.
     pub namespace: String,
-    /// A values file: relative to the tenant's files folder, or under a configured file root.
-    #[serde(default, alias = "valuesFile")]
-    pub values_file: Option<String>,
-    /// Values as an object, or as YAML/JSON text; applied after `values_file`.
-    #[serde(default)]
-    pub values: Option<Value>,
-    /// Chart version (default: the newest).
-    #[serde(default)]
-    pub version: Option<String>,
+    #[serde(flatten)]
+    pub source: ChartSource,
 }
 
-fn base_request(
-    name: &str,
-    namespace: &str,
-    chart: &str,
-    version: &Option<String>,
-    file: &Option<String>,
-    values: &Option<Value>,
-) -> R<ReleaseRequest> {
+fn base_request(name: &str, namespace: &str, chart: &str, source: &ChartSource) -> R<ReleaseRequest> {
     let mut r =
-        ReleaseRequest::new(required(name, "name")?, required(namespace, "namespace")?, required(chart, "chart")?);
-    r.version = opt(version);
-    r.values_files = opt(file).into_iter().collect();
-    r.values = values_docs(values)?;
+        ReleaseRequest::new(required("name", name)?, required("namespace", namespace)?, required("chart", chart)?);
+    r.version = optional(&source.version);
+    r.values_files = optional(&source.values_file).into_iter().collect();
+    r.values = values_docs(&source.values)?;
     Ok(r)
 }
 
 fn request(a: &ChartReleaseArgs) -> R<ReleaseRequest> {
-    let mut r = base_request(&a.name, &a.namespace, &a.chart, &a.version, &a.values_file, &a.values)?;
+    let mut r = base_request(&a.name, &a.namespace, &a.chart, &a.source)?;
     r.dry_run = a.dry_run.unwrap_or(false);
     r.timeout_seconds = a.timeout;
     Ok(r)
@@ -122,14 +119,14 @@ fn summarize(text: &str, dry_run: bool) -> R<Value> {
 }
 
 pub fn install_release(a: ChartReleaseArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let r = request(&a)?;
     let dry = r.dry_run;
     Output::json(&summarize(&helm::install(&r)?, dry)?)
 }
 
 pub fn upgrade_release(a: UpgradeArgs, _: &Context) -> R<Output> {
-    use_context(&a.release.context)?;
+    select_context(&a.release.context)?;
     let mut r = request(&a.release)?;
     r.install = a.install.unwrap_or(false);
     let dry = r.dry_run;
@@ -137,7 +134,7 @@ pub fn upgrade_release(a: UpgradeArgs, _: &Context) -> R<Output> {
 }
 
 pub fn template_chart(a: TemplateArgs, _: &Context) -> R<Output> {
-    let r = base_request(&a.name, &a.namespace, &a.chart, &a.version, &a.values_file, &a.values)?;
+    let r = base_request(&a.name, &a.namespace, &a.chart, &a.source)?;
     let manifest = helm::template(&r)?;
     let objects =
         release::manifest_objects(&manifest)?.into_iter().map(|(k, _, n, _)| format!("{k}/{n}")).collect::<Vec<_>>();
@@ -149,20 +146,17 @@ pub fn template_chart(a: TemplateArgs, _: &Context) -> R<Output> {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct RollbackArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Revision to roll back to (0 or omitted: the previous one).
     #[serde(default)]
     pub revision: Option<i64>,
-    #[serde(default, alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn rollback_release(a: RollbackArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (name, ns) = (required(&a.name, "name")?, required(&a.namespace, "namespace")?);
+    let (name, ns) = a.release.select()?;
     let revision = match a.revision {
         None | Some(0) => None,
         Some(r) if r < 0 || r > i64::from(u32::MAX) => {
@@ -177,7 +171,7 @@ pub fn rollback_release(a: RollbackArgs, _: &Context) -> R<Output> {
     {
         return Err(ToolError::not_found(format!("release `{name}` in namespace `{ns}` has no revision {r}")));
     }
-    let dry = a.dry_run.unwrap_or(false);
+    let dry = a.dry_run.enabled();
     let message = helm::rollback(name, ns, revision, dry)?;
     let (e, rel) = release::get(name, ns, None)?;
     Output::json(&json!({
@@ -189,22 +183,19 @@ pub fn rollback_release(a: RollbackArgs, _: &Context) -> R<Output> {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct UninstallArgs {
-    pub name: String,
-    pub namespace: String,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     /// Keep the release history (status `uninstalled`), allowing a rollback.
     #[serde(default, alias = "keepHistory")]
     pub keep_history: Option<bool>,
-    #[serde(default, alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn uninstall_release(a: UninstallArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let (name, ns) = (required(&a.name, "name")?, required(&a.namespace, "namespace")?);
+    let (name, ns) = a.release.select()?;
     release::history(name, ns)?;
-    let dry = a.dry_run.unwrap_or(false);
+    let dry = a.dry_run.enabled();
     let message = helm::uninstall(name, ns, a.keep_history.unwrap_or(false), dry)?;
     Output::json(
         &json!({ "name": name, "namespace": ns, "uninstalled": !dry, "dryRun": dry, "message": message.trim() }),

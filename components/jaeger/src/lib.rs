@@ -7,8 +7,8 @@
 mod times;
 mod trace;
 
-use k8s_mcp_sdk::backend::Backend;
-use k8s_mcp_sdk::http::HttpError;
+use k8s_mcp_sdk::args::required;
+use k8s_mcp_sdk::backend::{Backend, ensure_enabled, status_error};
 use k8s_mcp_sdk::prelude::*;
 
 const DEFAULT_LIMIT: u64 = 20;
@@ -19,11 +19,7 @@ const MAX_SUMMARY_SERVICES: u64 = 50;
 struct Jaeger;
 
 fn backend(ctx: &Context) -> Result<Backend, ToolError> {
-    if let Some(enabled) = ctx.setting("enabled")
-        && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
-    {
-        return Err(ToolError::denied("jaeger is disabled (MCP_JAEGER_ENABLED or components.jaeger.settings.enabled)"));
-    }
+    ensure_enabled(ctx, "jaeger")?;
     Backend::from_context(ctx, "jaeger", "address", "set MCP_JAEGER_ADDRESS or components.jaeger.settings.address")
 }
 
@@ -31,10 +27,7 @@ fn backend(ctx: &Context) -> Result<Backend, ToolError> {
 /// Errors come as `errors: [{code, msg}]` with the HTTP status.
 fn api(ctx: &Context, path: &str, query: &[(&str, Option<String>)]) -> Result<Value, ToolError> {
     let b = backend(ctx)?;
-    let resp = b.request("GET", path, query).send().map_err(|e| match e {
-        HttpError::Denied(url) => ToolError::denied(format!("jaeger: request to {url} denied by the egress policy")),
-        other => ToolError::upstream(format!("jaeger at {} unreachable: {other}", b.base())),
-    })?;
+    let resp = b.send(b.request("GET", path, query))?;
     let body: Option<Value> = serde_json::from_slice(&resp.body).ok();
     let errors: Vec<String> = body
         .as_ref()
@@ -45,13 +38,7 @@ fn api(ctx: &Context, path: &str, query: &[(&str, Option<String>)]) -> Result<Va
         .collect();
     if !resp.is_success() {
         let detail = if errors.is_empty() { resp.text().chars().take(300).collect() } else { errors.join("; ") };
-        let msg = format!("jaeger answered HTTP {}: {}", resp.status, detail.trim());
-        return Err(match resp.status {
-            400 => ToolError::InvalidArguments(msg),
-            401 | 403 => ToolError::Denied(msg),
-            404 => ToolError::NotFound(msg),
-            _ => ToolError::Upstream(msg),
-        });
+        return Err(status_error(resp.status, format!("jaeger answered HTTP {}: {}", resp.status, detail.trim())));
     }
     let body =
         body.ok_or_else(|| ToolError::upstream(format!("jaeger answered {} with a body that is not JSON", path)))?;
@@ -67,11 +54,6 @@ fn limit(name: &str, value: Option<f64>, default: u64, max: u64) -> Result<usize
         return Err(ToolError::invalid(format!("`{name}` must be a whole number from 1 to {max}, got {v}")));
     }
     Ok(v as usize)
-}
-
-fn required<'a>(name: &str, value: &'a str) -> Result<&'a str, ToolError> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{name}` must not be empty"))) } else { Ok(v) }
 }
 
 fn names(data: &Value) -> Vec<String> {
@@ -132,8 +114,12 @@ fn get_service_ops(a: OpsArgs, ctx: &Context) -> Result<Output, ToolError> {
     }))
 }
 
+// The trace filters get_traces, get_traces_summary and search_traces share.
+// (No doc comment: schemars would make it the description of the tools'
+// argument structs.)
 #[derive(Deserialize, JsonSchema)]
-struct TraceQuery {
+#[serde(remote = "Self")]
+struct TraceFilter {
     /// Service name.
     service: String,
     /// Only traces with a span of this operation.
@@ -148,6 +134,13 @@ struct TraceQuery {
     min_duration: Option<String>,
     /// Longest trace duration.
     max_duration: Option<String>,
+}
+k8s_mcp_sdk::flattened_args!(TraceFilter);
+
+#[derive(Deserialize, JsonSchema)]
+struct TraceQuery {
+    #[serde(flatten)]
+    filter: TraceFilter,
     /// Return Jaeger's full trace objects instead of one summary line per trace.
     raw: Option<bool>,
     /// Not a parameter here (search_traces takes tags); read only to say so.
@@ -158,20 +151,8 @@ struct TraceQuery {
 /// search_traces: the same as get_traces plus tag filters.
 #[derive(Deserialize, JsonSchema)]
 struct SearchQuery {
-    /// Service name.
-    service: String,
-    /// Only traces with a span of this operation.
-    operation: Option<String>,
-    /// Window start: RFC 3339, unix s/ms/µs/ns, `now-1h` (default 24 h before end).
-    start_time: Option<String>,
-    /// Window end (default now).
-    end_time: Option<String>,
-    /// Most traces (default 20, at most 100).
-    limit: Option<f64>,
-    /// Shortest trace duration, e.g. `100ms`, `1.5s`.
-    min_duration: Option<String>,
-    /// Longest trace duration.
-    max_duration: Option<String>,
+    #[serde(flatten)]
+    filter: TraceFilter,
     /// Span tags every matching trace must have, e.g. {"http.status_code": "500", "error": "true"}.
     tags: Option<Value>,
     /// Return Jaeger's full trace objects instead of one summary line per trace.
@@ -180,12 +161,12 @@ struct SearchQuery {
 
 impl From<SearchQuery> for TraceQuery {
     fn from(a: SearchQuery) -> Self {
-        let SearchQuery { service, operation, start_time, end_time, limit, min_duration, max_duration, tags, raw } = a;
-        Self { service, operation, start_time, end_time, limit, min_duration, max_duration, raw, tags }
+        Self { filter: a.filter, raw: a.raw, tags: a.tags }
     }
 }
 
-fn find_traces(a: &TraceQuery, ctx: &Context) -> Result<(Vec<Value>, usize), ToolError> {
+fn find_traces(q: &TraceQuery, ctx: &Context) -> Result<(Vec<Value>, usize), ToolError> {
+    let a = &q.filter;
     let service = required("service", &a.service)?;
     let n = limit("limit", a.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let (start, end) = times::window(a.start_time.as_deref(), a.end_time.as_deref())?;
@@ -198,7 +179,7 @@ fn find_traces(a: &TraceQuery, ctx: &Context) -> Result<(Vec<Value>, usize), Too
     {
         return Err(ToolError::invalid("`min_duration` must not be greater than `max_duration`"));
     }
-    let tags = match &a.tags {
+    let tags = match &q.tags {
         None | Some(Value::Null) => None,
         Some(Value::Object(m)) if m.is_empty() => None,
         Some(Value::Object(m)) => {
@@ -242,7 +223,7 @@ fn traces_out(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
     let (traces, total) = find_traces(&a, ctx)?;
     let raw = a.raw.unwrap_or(false);
     let list: Vec<Value> = if raw { traces } else { traces.iter().map(trace::summary).collect() };
-    Output::json(&json!({ "service": a.service.trim(), "total": total, "returned": list.len(), "traces": list }))
+    Output::json(&json!({ "service": a.filter.service.trim(), "total": total, "returned": list.len(), "traces": list }))
 }
 
 fn get_traces(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError> {
@@ -272,7 +253,7 @@ fn get_traces_summary(a: TraceQuery, ctx: &Context) -> Result<Output, ToolError>
             Value::Array(cols.iter().map(|c| s[*c].clone()).collect())
         })
         .collect();
-    Output::json(&json!({ "service": a.service.trim(), "total": total, "columns": cols, "rows": rows }))
+    Output::json(&json!({ "service": a.filter.service.trim(), "total": total, "columns": cols, "rows": rows }))
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -4,9 +4,11 @@
 //! Kibana's error bodies (`{statusCode, error, message}`) turned into
 //! tool errors.
 
-use k8s_mcp_sdk::backend::{Backend, encode};
+use k8s_mcp_sdk::backend::{Backend, encode, ensure_enabled};
 use k8s_mcp_sdk::http::{HttpError, Request, Response};
 use k8s_mcp_sdk::prelude::*;
+
+pub use k8s_mcp_sdk::args::{optional, required};
 
 /// A configured Kibana plus the space calls are made in.
 pub struct Kibana {
@@ -17,11 +19,7 @@ pub struct Kibana {
 /// The configured Kibana; the `space` argument, when given, overrides the
 /// configured space (`MCP_KIBANA_SPACE`) for this call.
 pub fn kibana(ctx: &Context, space: Option<&str>) -> Result<Kibana, ToolError> {
-    if let Some(enabled) = ctx.setting("enabled")
-        && matches!(enabled.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
-    {
-        return Err(ToolError::denied("kibana is disabled (MCP_KIBANA_ENABLED or components.kibana.settings.enabled)"));
-    }
+    ensure_enabled(ctx, "kibana")?;
     let backend = Backend::from_context(
         ctx,
         "kibana",
@@ -36,6 +34,28 @@ pub fn kibana(ctx: &Context, space: Option<&str>) -> Result<Kibana, ToolError> {
         },
     };
     Ok(Kibana { backend, space: chosen.filter(|s| s != "default") })
+}
+
+// The `space` argument of every space-aware tool. (No doc comment: schemars
+// would make it the description of the argument structs that flatten it.)
+#[derive(Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+pub struct SpaceArg {
+    /// Kibana space (default: the configured one).
+    pub space: Option<String>,
+}
+k8s_mcp_sdk::flattened_args!(SpaceArg);
+
+impl SpaceArg {
+    /// The space the caller named, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.space.as_deref()
+    }
+
+    /// The configured Kibana, working in this space (see [`kibana`]).
+    pub fn kibana(&self, ctx: &Context) -> Result<Kibana, ToolError> {
+        kibana(ctx, self.name())
+    }
 }
 
 /// Space identifiers are lowercase letters, digits, `_` and `-`.
@@ -170,17 +190,6 @@ impl Kibana {
             s => ToolError::upstream(format!("kibana answered HTTP {s}: {message}")),
         })
     }
-}
-
-/// A required, non-empty string argument.
-pub fn required<'a>(name: &str, value: &'a str) -> Result<&'a str, ToolError> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{name}` must not be empty"))) } else { Ok(v) }
-}
-
-/// An optional string argument; empty counts as absent.
-pub fn opt(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Largest page any list returns; larger requests are cut to this.

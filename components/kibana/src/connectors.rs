@@ -2,7 +2,7 @@
 //! sent to Kibana but never echoed: Kibana does not return them and the
 //! outputs here never include the request.
 
-use crate::client::{kibana, object_arg, opt, page_of, paging, required, seg};
+use crate::client::{SpaceArg, object_arg, optional, page_of, paging, required, seg};
 use k8s_mcp_sdk::prelude::*;
 
 fn path(id: &str, suffix: &str) -> String {
@@ -26,13 +26,13 @@ pub struct ListArgs {
     per_page: Option<u32>,
     /// Include each connector's config.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/actions/connectors ("Get all connectors"); paged here.
 pub fn get_connectors(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let all = k.get("/api/actions/connectors", &[])?.as_array().cloned().unwrap_or_default();
     let items = page_of(&all, page, per_page);
@@ -48,13 +48,13 @@ pub struct IdArgs {
     /// Connector ID.
     #[serde(alias = "connectorId")]
     connector_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/actions/connector/{id} ("Get connector information").
 pub fn get_connector(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&k.get(&path(required("connector_id", &a.connector_id)?, ""), &[])?)
 }
 
@@ -71,13 +71,13 @@ pub struct CreateArgs {
     secrets: Option<Value>,
     /// Identifier for the new connector (default: generated).
     id: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// POST /api/actions/connector[/{id}] ("Create a connector").
 pub fn create_connector(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let mut body = json!({
         "name": required("name", &a.name)?,
         "connector_type_id": required("connectorTypeId", &a.connector_type_id)?,
@@ -86,7 +86,7 @@ pub fn create_connector(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
     if let Some(s) = object_arg("secrets", a.secrets)? {
         body["secrets"] = s;
     }
-    let p = match opt(&a.id) {
+    let p = match optional(&a.id) {
         Some(id) => path(&id, ""),
         None => "/api/actions/connector".to_string(),
     };
@@ -105,21 +105,21 @@ pub struct UpdateArgs {
     config: Option<Value>,
     /// New secrets (default: none sent; some connector types require them on every update).
     secrets: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// PUT /api/actions/connector/{id} ("Update a connector"); name and config
 /// are required by the API, so unchanged values are read first.
 pub fn update_connector(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("connector_id", &a.connector_id)?;
     if a.name.is_none() && a.config.is_none() && a.secrets.is_none() {
         return Err(ToolError::invalid("nothing to update: give name, config or secrets"));
     }
     let current = k.get(&path(id, ""), &[])?;
     let mut body = json!({
-        "name": opt(&a.name).map_or_else(|| current["name"].clone(), Value::from),
+        "name": optional(&a.name).map_or_else(|| current["name"].clone(), Value::from),
         "config": object_arg("config", a.config)?.unwrap_or_else(|| current["config"].clone()),
     });
     if let Some(s) = object_arg("secrets", a.secrets)? {
@@ -131,7 +131,7 @@ pub fn update_connector(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
 
 /// DELETE /api/actions/connector/{id} ("Delete a connector").
 pub fn delete_connector(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("connector_id", &a.connector_id)?;
     k.write("DELETE", &path(id, ""), &[], None)?;
     Output::json(&json!({ "deleted": true, "connector_id": id, "space": k.space() }))
@@ -145,13 +145,13 @@ pub struct TestArgs {
     /// The connector's run parameters, e.g. `{"message": "test"}` for a server log
     /// (or `{"params": {...}}`). This really runs the connector.
     body: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// POST /api/actions/connector/{id}/_execute ("Run a connector").
 pub fn test_connector(a: TestArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("connector_id", &a.connector_id)?;
     let given = object_arg("body", a.body)?.unwrap_or_else(|| json!({}));
     let body = if given.get("params").is_some_and(Value::is_object) { given } else { json!({ "params": given }) };
@@ -164,13 +164,13 @@ pub fn test_connector(a: TestArgs, ctx: &Context) -> Result<Output, ToolError> {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct TypesArgs {
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/actions/connector_types ("Get connector types").
 pub fn get_connector_types(a: TypesArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let list = k.get("/api/actions/connector_types", &[])?.as_array().cloned().unwrap_or_default();
     let items: Vec<Value> = list
         .iter()

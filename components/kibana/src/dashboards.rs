@@ -1,7 +1,7 @@
 //! Dashboards: saved objects of type `dashboard` (Kibana docs: saved
 //! objects API), with panel parsing for the detailed view.
 
-use crate::client::{kibana, opt, required};
+use crate::client::{SpaceArg, optional, required};
 use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
 use crate::saved_objects::{create_object, get_object, written};
 use k8s_mcp_sdk::prelude::*;
@@ -13,12 +13,12 @@ pub struct IdArgs {
     /// Dashboard ID.
     #[serde(alias = "dashboardId")]
     dashboard_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_dashboard(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    DASHBOARD.get(&a.dashboard_id, a.space.as_deref(), ctx)
+    DASHBOARD.get(&a.dashboard_id, a.space.name(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -33,12 +33,12 @@ pub struct PagedArgs {
     /// Include each dashboard's description.
     #[serde(alias = "includeDescription")]
     include_description: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn dashboards_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (_, out) = DASHBOARD.page(&k, &a.search, a.page, a.per_page, a.include_description.unwrap_or(false))?;
     Output::json(&out)
 }
@@ -60,8 +60,8 @@ pub struct DetailArgs {
     /// `structured` (default), `summary` (counts and titles) or `raw` (the saved object).
     #[serde(alias = "outputFormat")]
     output_format: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn parse_json_attr(a: &Value, key: &str) -> Value {
@@ -98,8 +98,8 @@ fn panels(o: &Value) -> Vec<Value> {
 }
 
 pub fn get_dashboard_detail_advanced(a: DetailArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
-    let format = opt(&a.output_format).unwrap_or_else(|| "structured".into());
+    let k = a.space.kibana(ctx)?;
+    let format = optional(&a.output_format).unwrap_or_else(|| "structured".into());
     if !matches!(format.as_str(), "structured" | "summary" | "raw") {
         return Err(ToolError::invalid(format!("`output_format` must be structured, summary or raw, got `{format}`")));
     }
@@ -156,25 +156,25 @@ pub struct CreateArgs {
     /// `{"pause": bool, "value": milliseconds}`.
     #[serde(rename = "refreshInterval", alias = "refresh_interval")]
     refresh_interval: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn create_dashboard(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let title = required("title", &a.title)?;
     let restore = a.time_restore.unwrap_or(true);
     let mut attributes = json!({
         "title": title,
-        "description": opt(&a.description).unwrap_or_default(),
+        "description": optional(&a.description).unwrap_or_default(),
         "panelsJSON": "[]",
         "optionsJSON": r#"{"useMargins":true,"syncColors":false,"hidePanelTitles":false}"#,
         "timeRestore": restore,
         "kibanaSavedObjectMeta": { "searchSourceJSON": EMPTY_SEARCH_SOURCE },
     });
     if restore {
-        attributes["timeFrom"] = json!(opt(&a.time_from).unwrap_or_else(|| "now-15m".into()));
-        attributes["timeTo"] = json!(opt(&a.time_to).unwrap_or_else(|| "now".into()));
+        attributes["timeFrom"] = json!(optional(&a.time_from).unwrap_or_else(|| "now-15m".into()));
+        attributes["timeTo"] = json!(optional(&a.time_to).unwrap_or_else(|| "now".into()));
         if let Some(r) = crate::client::object_arg("refreshInterval", a.refresh_interval)? {
             attributes["refreshInterval"] = r;
         }
@@ -199,30 +199,30 @@ pub struct UpdateArgs {
     time_to: Option<String>,
     /// Version from a previous read, for optimistic concurrency.
     version: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required(DASHBOARD.id_arg, &a.dashboard_id)?;
     let mut attributes = serde_json::Map::new();
-    if let Some(t) = opt(&a.title) {
+    if let Some(t) = optional(&a.title) {
         attributes.insert("title".into(), json!(t));
     }
     if let Some(d) = &a.description {
         attributes.insert("description".into(), json!(d));
     }
-    if let Some(p) = opt(&a.panels_json) {
+    if let Some(p) = optional(&a.panels_json) {
         if !serde_json::from_str::<Value>(&p).is_ok_and(|v| v.is_array()) {
             return Err(ToolError::invalid("`panelsJSON` must be a JSON array (as a string)"));
         }
         attributes.insert("panelsJSON".into(), json!(p));
     }
-    if let Some(f) = opt(&a.time_from) {
+    if let Some(f) = optional(&a.time_from) {
         attributes.insert("timeFrom".into(), json!(f));
     }
-    if let Some(t) = opt(&a.time_to) {
+    if let Some(t) = optional(&a.time_to) {
         attributes.insert("timeTo".into(), json!(t));
     }
     if attributes.is_empty() {
@@ -232,7 +232,7 @@ pub fn update_dashboard(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErro
 }
 
 pub fn delete_dashboard(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    DASHBOARD.delete(&a.dashboard_id, a.space.as_deref(), ctx)
+    DASHBOARD.delete(&a.dashboard_id, a.space.name(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -243,10 +243,10 @@ pub struct CloneArgs {
     /// Title of the copy.
     #[serde(alias = "newTitle")]
     new_title: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn clone_dashboard(a: CloneArgs, ctx: &Context) -> Result<Output, ToolError> {
-    DASHBOARD.copy(&a.dashboard_id, &a.new_title, a.space.as_deref(), ctx)
+    DASHBOARD.copy(&a.dashboard_id, &a.new_title, a.space.name(), ctx)
 }

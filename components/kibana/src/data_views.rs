@@ -1,6 +1,6 @@
 //! Data views API (`/api/data_views`, Kibana docs: "Data views").
 
-use crate::client::{array_arg, kibana, object_arg, opt, page_of, paging, required, seg};
+use crate::client::{SpaceArg, array_arg, object_arg, optional, page_of, paging, required, seg};
 use crate::index_patterns::{data_view, field_rows};
 use k8s_mcp_sdk::prelude::*;
 
@@ -11,13 +11,13 @@ pub struct ListArgs {
     /// Data views per page (default 20, at most 100).
     #[serde(alias = "perPage")]
     per_page: Option<u32>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/data_views ("Get all data views"); the API returns them all, paged here.
 pub fn get_data_views(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let resp = k.get("/api/data_views", &[])?;
     let all = resp["data_view"].as_array().cloned().unwrap_or_default();
@@ -36,12 +36,12 @@ pub struct IdArgs {
     /// Include the full field map (large); by default only a field count and names.
     #[serde(alias = "includeFields")]
     include_fields: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_data_view(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let mut dv = data_view(&k, required("data_view_id", &a.data_view_id)?)?;
     if !a.include_fields.unwrap_or(false) {
         let rows = field_rows(&dv);
@@ -74,8 +74,8 @@ pub struct CreateArgs {
     allow_no_index: Option<bool>,
     /// Identifier for the new data view (default: generated).
     id: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn summary(dv: &Value, space: &str) -> Value {
@@ -85,12 +85,12 @@ fn summary(dv: &Value, space: &str) -> Value {
 
 /// POST /api/data_views/data_view ("Create a data view").
 pub fn create_data_view(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let mut spec = json!({ "title": required("title", &a.title)? });
-    if let Some(n) = opt(&a.name) {
+    if let Some(n) = optional(&a.name) {
         spec["name"] = json!(n);
     }
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         spec["timeFieldName"] = json!(t);
     }
     if let Some(f) = array_arg("sourceFilters", a.source_filters)? {
@@ -102,7 +102,7 @@ pub fn create_data_view(a: CreateArgs, ctx: &Context) -> Result<Output, ToolErro
     if let Some(b) = a.allow_no_index {
         spec["allowNoIndex"] = json!(b);
     }
-    if let Some(id) = opt(&a.id) {
+    if let Some(id) = optional(&a.id) {
         spec["id"] = json!(id);
     }
     let resp = k.write("POST", "/api/data_views/data_view", &[], Some(&json!({ "data_view": spec })))?;
@@ -118,22 +118,22 @@ pub struct UpdateArgs {
     name: Option<String>,
     #[serde(rename = "timeField", alias = "time_field", alias = "timeFieldName")]
     time_field: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// POST /api/data_views/data_view/{id} ("Update a data view").
 pub fn update_data_view(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("data_view_id", &a.data_view_id)?;
     let mut spec = serde_json::Map::new();
-    if let Some(t) = opt(&a.title) {
+    if let Some(t) = optional(&a.title) {
         spec.insert("title".into(), json!(t));
     }
-    if let Some(n) = opt(&a.name) {
+    if let Some(n) = optional(&a.name) {
         spec.insert("name".into(), json!(n));
     }
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         spec.insert("timeFieldName".into(), json!(t));
     }
     if spec.is_empty() {
@@ -149,13 +149,13 @@ pub struct DeleteArgs {
     /// Data view ID.
     #[serde(alias = "dataViewId")]
     data_view_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// DELETE /api/data_views/data_view/{id} ("Delete a data view").
 pub fn delete_data_view(a: DeleteArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("data_view_id", &a.data_view_id)?;
     k.write("DELETE", &format!("/api/data_views/data_view/{}", seg(id)), &[], None)?;
     Output::json(&json!({ "deleted": true, "id": id, "space": k.space() }))

@@ -2,7 +2,7 @@
 //! and their fields, default and refresh through the data views API
 //! (`/api/data_views/...`), which is Kibana's current API for them.
 
-use crate::client::{Kibana, clip, kibana, object_arg, opt, paging, required, seg};
+use crate::client::{Kibana, SpaceArg, clip, object_arg, optional, paging, required, seg};
 use crate::saved_objects::{
     Find, create_object, delete_object, find, get_object, listing, update_object, version_arg, written,
 };
@@ -13,8 +13,8 @@ pub struct IdArgs {
     /// Index pattern (data view) ID.
     #[serde(alias = "indexPatternId")]
     index_pattern_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -28,14 +28,15 @@ pub struct ListArgs {
     search: Option<String>,
     /// Return full saved objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_index_patterns(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: vec!["index-pattern".into()], search: opt(&a.search), page, per_page, ..Find::default() };
+    let f =
+        Find { types: vec!["index-pattern".into()], search: optional(&a.search), page, per_page, ..Find::default() };
     let resp = find(&k, &f)?;
     let raw = a.raw.unwrap_or(false);
     let mut out = listing(&k, &resp, raw, false);
@@ -57,7 +58,7 @@ pub fn get_index_patterns(a: ListArgs, ctx: &Context) -> Result<Output, ToolErro
 }
 
 pub fn get_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&get_object(&k, "index-pattern", required("index_pattern_id", &a.index_pattern_id)?)?)
 }
 
@@ -96,15 +97,15 @@ pub struct FieldsArgs {
     /// Fields per page (default 20, at most 100).
     #[serde(alias = "perPage")]
     per_page: Option<u32>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_index_pattern_fields(a: FieldsArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let dv = data_view(&k, required("patternID", &a.pattern_id)?)?;
-    let needle = opt(&a.search).map(|s| s.to_lowercase());
+    let needle = optional(&a.search).map(|s| s.to_lowercase());
     let rows: Vec<Value> = field_rows(&dv)
         .into_iter()
         .filter(|r| needle.as_ref().is_none_or(|n| r["name"].as_str().unwrap_or("").to_lowercase().contains(n)))
@@ -135,22 +136,22 @@ pub struct CreateArgs {
     field_format_map: Option<Value>,
     /// Identifier for the new pattern (default: generated).
     id: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn create_index_pattern(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let title = required("title", &a.title)?;
     let mut attributes = object_arg("customSource", a.custom_source)?.unwrap_or_else(|| json!({}));
     attributes["title"] = json!(title);
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         attributes["timeFieldName"] = json!(t);
     }
     if let Some(f) = json_string_attr("fieldFormatMap", a.field_format_map)? {
         attributes["fieldFormatMap"] = json!(f);
     }
-    let created = create_object(&k, "index-pattern", opt(&a.id).as_deref(), &json!({ "attributes": attributes }))?;
+    let created = create_object(&k, "index-pattern", optional(&a.id).as_deref(), &json!({ "attributes": attributes }))?;
     Output::json(&written(&created, &k))
 }
 
@@ -166,18 +167,18 @@ pub struct UpdateArgs {
     field_format_map: Option<Value>,
     /// Version from a previous read, for optimistic concurrency.
     version: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn update_index_pattern(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     let mut attributes = serde_json::Map::new();
-    if let Some(t) = opt(&a.title) {
+    if let Some(t) = optional(&a.title) {
         attributes.insert("title".into(), json!(t));
     }
-    if let Some(t) = opt(&a.time_field) {
+    if let Some(t) = optional(&a.time_field) {
         attributes.insert("timeFieldName".into(), json!(t));
     }
     if let Some(f) = json_string_attr("fieldFormatMap", a.field_format_map)? {
@@ -194,13 +195,13 @@ pub fn update_index_pattern(a: UpdateArgs, ctx: &Context) -> Result<Output, Tool
 }
 
 pub fn delete_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&delete_object(&k, "index-pattern", required("index_pattern_id", &a.index_pattern_id)?, false)?)
 }
 
 /// POST /api/data_views/default (Kibana docs: "Set the default data view").
 pub fn set_default_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     // Check it exists first: Kibana accepts any string as the default.
     data_view(&k, id)?;
@@ -210,7 +211,7 @@ pub fn set_default_index_pattern(a: IdArgs, ctx: &Context) -> Result<Output, Too
 
 /// POST /api/data_views/data_view/{id} with `refresh_fields` (Kibana docs: "Update a data view").
 pub fn refresh_index_pattern_fields(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("index_pattern_id", &a.index_pattern_id)?;
     let body = json!({ "data_view": {}, "refresh_fields": true });
     let resp = k.write("POST", &format!("/api/data_views/data_view/{}", seg(id)), &[], Some(&body))?;

@@ -3,7 +3,7 @@
 //! "Run an Elasticsearch query"). The `/internal/search/es` route Kibana's
 //! own UI uses is internal and may change without notice, so it is not used.
 
-use crate::client::{clip, kibana, opt};
+use crate::client::{clip, kibana, optional};
 use k8s_mcp_sdk::prelude::*;
 
 const DEFAULT_SIZE: u32 = 20;
@@ -50,7 +50,7 @@ fn valid_index(i: &str) -> bool {
 }
 
 pub fn query_logs(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let index = opt(&a.index_pattern).unwrap_or_else(|| "logs-*".into());
+    let index = optional(&a.index_pattern).unwrap_or_else(|| "logs-*".into());
     if !valid_index(&index) {
         return Err(ToolError::invalid(format!("`indexPattern` `{index}` is not a valid index pattern")));
     }
@@ -59,16 +59,16 @@ pub fn query_logs(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError> {
         return Err(ToolError::invalid("`size` must be at least 1"));
     }
     let size = requested.min(MAX_SIZE);
-    let order = match opt(&a.sort_order).map(|o| o.to_ascii_lowercase()).as_deref() {
+    let order = match optional(&a.sort_order).map(|o| o.to_ascii_lowercase()).as_deref() {
         None | Some("desc") => "desc",
         Some("asc") => "asc",
         Some(o) => return Err(ToolError::invalid(format!("`sortOrder` must be asc or desc, got `{o}`"))),
     };
-    let sort_by = opt(&a.sort_by).unwrap_or_else(|| "@timestamp".into());
-    let time_field = opt(&a.time_field).unwrap_or_else(|| "@timestamp".into());
-    let query = opt(&a.query).unwrap_or_else(|| "*".into());
+    let sort_by = optional(&a.sort_by).unwrap_or_else(|| "@timestamp".into());
+    let time_field = optional(&a.time_field).unwrap_or_else(|| "@timestamp".into());
+    let query = optional(&a.query).unwrap_or_else(|| "*".into());
     let mut filter = Vec::new();
-    let (from, to) = (opt(&a.time_from), opt(&a.time_to));
+    let (from, to) = (optional(&a.time_from), optional(&a.time_to));
     if from.is_some() || to.is_some() {
         let mut range = json!({ "format": "strict_date_optional_time||epoch_millis" });
         if let Some(f) = &from {

@@ -1,7 +1,7 @@
 //! The tools that dashboards and visualizations share: one object, a page
 //! of objects, update, delete and copy, for one saved-object type.
 
-use crate::client::{Kibana, kibana, opt, paging, required};
+use crate::client::{Kibana, kibana, optional, paging, required};
 use crate::saved_objects::{
     Find, clone_object, delete_object, find, get_object, listing, update_object, version_arg, written,
 };
@@ -67,7 +67,7 @@ impl ObjectType {
         with_description: bool,
     ) -> Result<(Value, Value), ToolError> {
         let (page, per_page) = paging(page, per_page)?;
-        let f = Find { types: vec![self.kind.into()], search: opt(search), page, per_page, ..Find::default() };
+        let f = Find { types: vec![self.kind.into()], search: optional(search), page, per_page, ..Find::default() };
         let resp = find(k, &f)?;
         let mut out = listing(k, &resp, false, with_description);
         let total = resp["total"].as_u64().unwrap_or(0);

@@ -1,7 +1,7 @@
 //! Alerting rules (`/api/alerting/...`, Kibana docs: "Alerting") and the
 //! legacy alerts API (`/api/alerts/_find`, Kibana 7.x/8.x).
 
-use crate::client::{Kibana, array_arg, kibana, object_arg, opt, page_of, paging, required, seg};
+use crate::client::{Kibana, SpaceArg, array_arg, object_arg, optional, page_of, paging, required, seg};
 use k8s_mcp_sdk::prelude::*;
 
 fn rule_path(id: &str, suffix: &str) -> String {
@@ -33,21 +33,21 @@ pub struct ListArgs {
     search: Option<String>,
     /// Return full rule objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/alerting/rules/_find ("Get information about rules").
 pub fn get_alert_rules(a: ListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let mut filters: Vec<String> = opt(&a.filter).into_iter().collect();
+    let mut filters: Vec<String> = optional(&a.filter).into_iter().collect();
     if let Some(e) = a.enabled {
         filters.push(format!("alert.attributes.enabled:{e}"));
     }
     let filter =
         (!filters.is_empty()).then(|| filters.iter().map(|f| format!("({f})")).collect::<Vec<_>>().join(" and "));
-    let search = opt(&a.search);
+    let search = optional(&a.search);
     let query = [
         ("page", Some(page.to_string())),
         ("per_page", Some(per_page.to_string())),
@@ -70,8 +70,8 @@ pub struct IdArgs {
     /// Rule ID.
     #[serde(alias = "ruleId")]
     rule_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn get_rule(k: &Kibana, id: &str) -> Result<Value, ToolError> {
@@ -79,7 +79,7 @@ fn get_rule(k: &Kibana, id: &str) -> Result<Value, ToolError> {
 }
 
 pub fn get_alert_rule(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&get_rule(&k, required("rule_id", &a.rule_id)?)?)
 }
 
@@ -134,24 +134,24 @@ pub struct CreateArgs {
     enabled: Option<bool>,
     /// Identifier for the new rule (default: generated).
     id: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// POST /api/alerting/rule[/{id}] ("Create a rule").
 pub fn create_alert_rule(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let body = json!({
         "name": required("name", &a.name)?,
         "rule_type_id": required("alertTypeId", &a.alert_type_id)?,
-        "consumer": opt(&a.consumer).unwrap_or_else(|| "alerts".into()),
+        "consumer": optional(&a.consumer).unwrap_or_else(|| "alerts".into()),
         "schedule": schedule(a.schedule)?,
         "params": object_arg("params", a.params)?.unwrap_or_else(|| json!({})),
         "actions": with_frequency(array_arg("actions", a.actions)?.unwrap_or_default())?,
         "tags": tags(a.tags)?.unwrap_or_default(),
         "enabled": a.enabled.unwrap_or(true),
     });
-    let path = match opt(&a.id) {
+    let path = match optional(&a.id) {
         Some(id) => rule_path(&id, ""),
         None => "/api/alerting/rule".to_string(),
     };
@@ -198,13 +198,13 @@ pub struct UpdateArgs {
     params: Option<Value>,
     actions: Option<Value>,
     tags: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET the rule, merge the changes, PUT /api/alerting/rule/{id} ("Update a rule").
 pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("rule_id", &a.rule_id)?;
     if a.name.is_none() && a.schedule.is_none() && a.params.is_none() && a.actions.is_none() && a.tags.is_none() {
         return Err(ToolError::invalid("nothing to update: give name, schedule, params, actions or tags"));
@@ -215,7 +215,7 @@ pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErr
         None => current["actions"].as_array().cloned().unwrap_or_default(),
     };
     let mut body = json!({
-        "name": opt(&a.name).map_or_else(|| current["name"].clone(), Value::from),
+        "name": optional(&a.name).map_or_else(|| current["name"].clone(), Value::from),
         "schedule": match a.schedule { Some(s) => schedule(s)?, None => current["schedule"].clone() },
         "params": object_arg("params", a.params)?.unwrap_or_else(|| current["params"].clone()),
         "actions": actions.iter().map(action_for_update).collect::<Vec<_>>(),
@@ -232,14 +232,14 @@ pub fn update_alert_rule(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolErr
 
 /// DELETE /api/alerting/rule/{id} ("Delete a rule").
 pub fn delete_alert_rule(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("rule_id", &a.rule_id)?;
     k.write("DELETE", &rule_path(id, ""), &[], None)?;
     Output::json(&json!({ "deleted": true, "rule_id": id, "space": k.space() }))
 }
 
 fn action(a: IdArgs, ctx: &Context, suffix: &str, state: Value) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("rule_id", &a.rule_id)?;
     k.write("POST", &rule_path(id, suffix), &[], None)?;
     let mut out = json!({ "rule_id": id, "space": k.space() });
@@ -267,8 +267,8 @@ pub struct MuteArgs {
     /// How long: `<n>s|m|h|d` (e.g. `2h`) snoozes the rule's actions for that long;
     /// `indefinite` mutes all its alerts until unmuted.
     duration: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// Now as an ISO 8601 UTC timestamp.
@@ -291,7 +291,7 @@ fn now_iso() -> String {
 /// POST .../snooze_schedule (8.19+, "Schedule a snooze for the rule") for a
 /// duration, or .../_mute_all ("Mute all alerts") when indefinite.
 pub fn mute_alert_rule(a: MuteArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("rule_id", &a.rule_id)?;
     let duration = required("duration", &a.duration)?;
     if matches!(duration, "indefinite" | "forever" | "-1") {
@@ -316,7 +316,7 @@ pub fn mute_alert_rule(a: MuteArgs, ctx: &Context) -> Result<Output, ToolError> 
 
 /// POST .../_unmute_all, and DELETE each snooze schedule of the rule.
 pub fn unmute_alert_rule(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required("rule_id", &a.rule_id)?;
     let rule = get_rule(&k, id)?;
     k.write("POST", &rule_path(id, "/_unmute_all"), &[], None)?;
@@ -334,13 +334,13 @@ pub fn unmute_alert_rule(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> 
 pub struct TypesArgs {
     /// Return the full rule type objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/alerting/rule_types ("Get the rule types").
 pub fn get_alert_rule_types(a: TypesArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let types = k.get("/api/alerting/rule_types", &[])?;
     let list = types.as_array().cloned().unwrap_or_default();
     let items: Vec<Value> = if a.raw.unwrap_or(false) {
@@ -368,13 +368,13 @@ pub struct HistoryArgs {
     /// Runs per page (default 20, at most 100).
     #[serde(alias = "perPage")]
     per_page: Option<u32>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// The rule's run history from its `monitoring.run` block (GET /api/alerting/rule/{id}).
 pub fn get_alert_rule_history(a: HistoryArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let rule = get_rule(&k, required("rule_id", &a.rule_id)?)?;
     let mut runs = rule.pointer("/monitoring/run/history").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -397,13 +397,13 @@ pub struct AlertsArgs {
     /// Alerts per page (default 20, at most 100).
     #[serde(alias = "perPage")]
     per_page: Option<u32>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// GET /api/alerts/_find (legacy alerting API, Kibana 7.x/8.x "Find alerts").
 pub fn get_alerts(a: AlertsArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
     let query = [("page", Some(page.to_string())), ("per_page", Some(per_page.to_string()))];
     let resp = k.get("/api/alerts/_find", &query).map_err(|e| match e {

@@ -2,7 +2,7 @@
 //! delete, bulk delete, export (NDJSON) and import (multipart), plus the
 //! shared helpers the dashboard, visualization and index-pattern tools use.
 
-use crate::client::{Kibana, array_arg, clip, kibana, object_arg, opt, paging, required, seg};
+use crate::client::{Kibana, SpaceArg, array_arg, clip, object_arg, optional, paging, required, seg};
 use k8s_mcp_sdk::prelude::*;
 
 /// Types searched when a search names none.
@@ -134,21 +134,21 @@ pub struct SearchArgs {
     per_page: Option<u32>,
     /// Return the full saved objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn types_of(kind: &Option<String>) -> Vec<String> {
-    match opt(kind) {
+    match optional(kind) {
         Some(t) => t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
         None => COMMON_TYPES.iter().map(|s| s.to_string()).collect(),
     }
 }
 
 pub fn search_saved_objects(a: SearchArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: types_of(&a.kind), search: opt(&a.search), page, per_page, ..Find::default() };
+    let f = Find { types: types_of(&a.kind), search: optional(&a.search), page, per_page, ..Find::default() };
     Output::json(&listing(&k, &find(&k, &f)?, a.raw.unwrap_or(false), true))
 }
 
@@ -177,8 +177,8 @@ pub struct AdvancedArgs {
     fields: Option<Value>,
     /// Return full saved objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn reference_filter(r: &str) -> Result<String, ToolError> {
@@ -198,9 +198,9 @@ fn reference_filter(r: &str) -> Result<String, ToolError> {
 }
 
 pub fn search_saved_objects_advanced(a: AdvancedArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, Some(a.per_page.unwrap_or(30)))?;
-    let desc = match opt(&a.sort_order).as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let desc = match optional(&a.sort_order).as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("asc") => false,
         Some("desc") => true,
         Some(o) => return Err(ToolError::invalid(format!("`sort_order` must be asc or desc, got `{o}`"))),
@@ -212,11 +212,11 @@ pub fn search_saved_objects_advanced(a: AdvancedArgs, ctx: &Context) -> Result<O
         .collect::<Result<Vec<_>, _>>()?;
     let f = Find {
         types: types_of(&a.kind),
-        search: opt(&a.search),
+        search: optional(&a.search),
         page,
         per_page,
-        sort_field: Some(opt(&a.sort_field).unwrap_or_else(|| "title".into())),
-        has_reference: opt(&a.has_reference).map(|r| reference_filter(&r)).transpose()?,
+        sort_field: Some(optional(&a.sort_field).unwrap_or_else(|| "title".into())),
+        has_reference: optional(&a.has_reference).map(|r| reference_filter(&r)).transpose()?,
         fields,
     };
     let mut out = listing(&k, &find(&k, &f)?, a.raw.unwrap_or(false), true);
@@ -238,15 +238,15 @@ pub struct TypeListArgs {
     search: Option<String>,
     /// Return full saved objects instead of compact rows.
     raw: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 /// A bounded listing of one saved-object type.
 pub fn list_type(kind: &str, a: TypeListArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (page, per_page) = paging(a.page, a.per_page)?;
-    let f = Find { types: vec![kind.to_string()], search: opt(&a.search), page, per_page, ..Find::default() };
+    let f = Find { types: vec![kind.to_string()], search: optional(&a.search), page, per_page, ..Find::default() };
     Output::json(&listing(&k, &find(&k, &f)?, a.raw.unwrap_or(false), true))
 }
 
@@ -255,12 +255,12 @@ pub struct SavedSearchArgs {
     /// Saved search (Discover session) ID.
     #[serde(alias = "searchId")]
     search_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_saved_search(a: SavedSearchArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     Output::json(&get_object(&k, "search", required("search_id", &a.search_id)?)?)
 }
 
@@ -281,12 +281,12 @@ pub struct CreateArgs {
     id: Option<String>,
     /// Replace an existing object of that id.
     overwrite: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn create_saved_object(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let kind = required("type", &a.kind)?;
     let attributes = object_arg("attributes", Some(a.attributes))?
         .ok_or_else(|| ToolError::invalid("`attributes` must be a non-empty object"))?;
@@ -294,7 +294,7 @@ pub fn create_saved_object(a: CreateArgs, ctx: &Context) -> Result<Output, ToolE
     if let Some(r) = array_arg("references", a.references)? {
         body["references"] = json!(r);
     }
-    let path = match opt(&a.id) {
+    let path = match optional(&a.id) {
         Some(id) => format!("/api/saved_objects/{}/{}", seg(kind), seg(&id)),
         None => format!("/api/saved_objects/{}", seg(kind)),
     };
@@ -317,12 +317,12 @@ pub struct UpdateArgs {
     references: Option<Value>,
     /// Version from a previous read, for optimistic concurrency.
     version: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn update_saved_object(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let kind = required("type", &a.kind)?;
     let id = required("object_id", &a.object_id)?;
     let attributes = object_arg("attributes", a.attributes)?;
@@ -351,12 +351,12 @@ pub struct DeleteArgs {
     object_id: String,
     /// Delete even when the object is shared to several spaces.
     force: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn delete_saved_object(a: DeleteArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let out =
         delete_object(&k, required("type", &a.kind)?, required("object_id", &a.object_id)?, a.force.unwrap_or(false))?;
     Output::json(&out)
@@ -386,12 +386,12 @@ pub struct BulkDeleteArgs {
     objects: Value,
     /// Delete objects shared to several spaces too.
     force: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn bulk_delete_saved_objects(a: BulkDeleteArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let objects = json!(object_refs(a.objects, 100)?);
     let query = [("force", a.force.filter(|f| *f).map(|_| "true".to_string()))];
     let resp = k.write("POST", "/api/saved_objects/_bulk_delete", &query, Some(&objects))?;
@@ -409,12 +409,12 @@ pub struct ExportArgs {
     /// Include the objects they reference, recursively (default true).
     #[serde(rename = "includeReferences", alias = "include_references")]
     include_references: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn export_saved_objects(a: ExportArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let objects = object_refs(a.objects, MAX_EXPORT_OBJECTS)?;
     let body = json!({ "objects": objects, "includeReferencesDeep": a.include_references.unwrap_or(true) });
     let req = k.request("POST", &k.scoped("/api/saved_objects/_export"), &[]).json_body(&body)?;
@@ -445,12 +445,12 @@ pub struct ImportArgs {
     create_new_copies: Option<bool>,
     /// Overwrite objects that already exist.
     overwrite: Option<bool>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn import_saved_objects(a: ImportArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let content = required("file", &a.file)?;
     for (n, line) in content.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         if !serde_json::from_str::<Value>(line).is_ok_and(|v| v.is_object()) {

@@ -1,7 +1,7 @@
 //! Spaces API (`/api/spaces/space`, Kibana docs: "Spaces"). Spaces are
 //! global, so these routes never take a space prefix.
 
-use crate::client::{Kibana, array_arg, clip, kibana, opt, required, seg, valid_space};
+use crate::client::{Kibana, array_arg, clip, kibana, optional, required, seg, valid_space};
 use crate::saved_objects::{COMMON_TYPES, Find, find};
 use k8s_mcp_sdk::prelude::*;
 
@@ -110,10 +110,10 @@ pub fn create_space(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
     if let Some(d) = &a.description {
         body["description"] = json!(d);
     }
-    if let Some(c) = opt(&a.color) {
+    if let Some(c) = optional(&a.color) {
         body["color"] = json!(c);
     }
-    if let Some(i) = opt(&a.initials) {
+    if let Some(i) = optional(&a.initials) {
         body["initials"] = json!(i);
     }
     body["disabledFeatures"] = json!(features(a.disabled_features)?.unwrap_or_default());
@@ -142,10 +142,10 @@ pub fn update_space(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
     let mut space = k.global("GET", &path, None)?;
     let mut changed = false;
     for (key, v) in [
-        ("name", opt(&a.name)),
+        ("name", optional(&a.name)),
         ("description", a.description.clone()),
-        ("color", opt(&a.color)),
-        ("initials", opt(&a.initials)),
+        ("color", optional(&a.color)),
+        ("initials", optional(&a.initials)),
     ] {
         if let Some(v) = v {
             space[key] = json!(v);

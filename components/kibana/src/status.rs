@@ -1,6 +1,6 @@
 //! Kibana status (`GET /api/status`, Kibana docs: "Get Kibana's current status").
 
-use crate::client::{Kibana, kibana, opt};
+use crate::client::{Kibana, kibana, optional};
 use crate::saved_objects::{COMMON_TYPES, Find, find};
 use k8s_mcp_sdk::prelude::*;
 
@@ -79,7 +79,7 @@ pub struct HealthArgs {
 }
 
 pub fn health_summary(a: HealthArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let detailed = match opt(&a.level).as_deref() {
+    let detailed = match optional(&a.level).as_deref() {
         None | Some("basic") => false,
         Some("detailed") => true,
         Some(o) => return Err(ToolError::invalid(format!("`level` must be basic or detailed, got `{o}`"))),

@@ -1,7 +1,7 @@
 //! Visualizations: saved objects of type `visualization` (Kibana docs:
 //! saved objects API). `visState` is stored as a JSON string.
 
-use crate::client::{kibana, object_arg, opt, required};
+use crate::client::{SpaceArg, object_arg, optional, required};
 use crate::object_type::{EMPTY_SEARCH_SOURCE, ObjectType};
 use crate::saved_objects::{create_object, get_object, title_of, written};
 use k8s_mcp_sdk::prelude::*;
@@ -13,12 +13,12 @@ pub struct IdArgs {
     /// Visualization ID.
     #[serde(alias = "visualizationId")]
     visualization_id: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn get_visualization(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    VISUALIZATION.get(&a.visualization_id, a.space.as_deref(), ctx)
+    VISUALIZATION.get(&a.visualization_id, a.space.name(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -33,8 +33,8 @@ pub struct PagedArgs {
     /// Only this visualization type (e.g. `line`, `pie`), from each object's visState; filters the fetched page.
     #[serde(rename = "type")]
     vis_type: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 fn vis_type(o: &Value) -> Option<String> {
@@ -47,10 +47,10 @@ fn vis_type(o: &Value) -> Option<String> {
 }
 
 pub fn visualizations_paginated(a: PagedArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let (resp, mut out) = VISUALIZATION.page(&k, &a.search, a.page, a.per_page, false)?;
     let objects = resp["saved_objects"].as_array().cloned().unwrap_or_default();
-    let wanted = opt(&a.vis_type);
+    let wanted = optional(&a.vis_type);
     let rows: Vec<Value> = objects
         .iter()
         .filter(|o| wanted.as_ref().is_none_or(|w| vis_type(o).as_deref() == Some(w.as_str())))
@@ -89,24 +89,24 @@ pub struct CreateArgs {
     /// ID of the saved search the visualization is built on.
     #[serde(rename = "savedSearchId", alias = "saved_search_id")]
     saved_search_id: Option<String>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn create_visualization(a: CreateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let title = required("title", &a.title)?;
     let mut attributes = json!({
         "title": title,
-        "description": opt(&a.description).unwrap_or_default(),
+        "description": optional(&a.description).unwrap_or_default(),
         "visState": vis_state(title, a.vis_state)?,
         "uiStateJSON": "{}",
         "version": 1,
         "kibanaSavedObjectMeta": { "searchSourceJSON": EMPTY_SEARCH_SOURCE },
     });
     let mut references = Vec::new();
-    let ref_name = opt(&a.saved_search_ref_name);
-    if let Some(id) = opt(&a.saved_search_id) {
+    let ref_name = optional(&a.saved_search_ref_name);
+    if let Some(id) = optional(&a.saved_search_id) {
         let name = ref_name.clone().unwrap_or_else(|| "search_0".into());
         references.push(json!({ "name": name, "type": "search", "id": id }));
         attributes["savedSearchRefName"] = json!(name);
@@ -129,15 +129,15 @@ pub struct UpdateArgs {
     description: Option<String>,
     /// Version from a previous read, for optimistic concurrency.
     version: Option<Value>,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn update_visualization(a: UpdateArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let k = kibana(ctx, a.space.as_deref())?;
+    let k = a.space.kibana(ctx)?;
     let id = required(VISUALIZATION.id_arg, &a.visualization_id)?;
     let mut attributes = serde_json::Map::new();
-    let title = opt(&a.title);
+    let title = optional(&a.title);
     if let Some(t) = &title {
         attributes.insert("title".into(), json!(t));
     }
@@ -158,7 +158,7 @@ pub fn update_visualization(a: UpdateArgs, ctx: &Context) -> Result<Output, Tool
 }
 
 pub fn delete_visualization(a: IdArgs, ctx: &Context) -> Result<Output, ToolError> {
-    VISUALIZATION.delete(&a.visualization_id, a.space.as_deref(), ctx)
+    VISUALIZATION.delete(&a.visualization_id, a.space.name(), ctx)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -169,10 +169,10 @@ pub struct CloneArgs {
     /// Title of the copy.
     #[serde(alias = "newTitle")]
     new_title: String,
-    /// Kibana space (default: the configured one).
-    space: Option<String>,
+    #[serde(flatten)]
+    space: SpaceArg,
 }
 
 pub fn clone_visualization(a: CloneArgs, ctx: &Context) -> Result<Output, ToolError> {
-    VISUALIZATION.copy(&a.visualization_id, &a.new_title, a.space.as_deref(), ctx)
+    VISUALIZATION.copy(&a.visualization_id, &a.new_title, a.space.name(), ctx)
 }

@@ -22,16 +22,15 @@ pub struct PermArgs {
     pub resource_name: Option<String>,
     #[serde(default)]
     pub namespace: Option<String>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn check_permissions(a: PermArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let verb = required(&a.verb, "verb")?;
-    let resource = required(&a.resource_resource, "resourceResource")?;
-    let group = opt(&a.resource_group).unwrap_or_default();
+    a.context.select()?;
+    let verb = required("verb", &a.verb)?;
+    let resource = required("resourceResource", &a.resource_resource)?;
+    let group = optional(&a.resource_group).unwrap_or_default();
     // The host derives the group from apiVersion and resolves the plural
     // through discovery (falling back to the name as given).
     let api_version = if group.is_empty() { "v1".to_string() } else { format!("{group}/v1") };
@@ -40,10 +39,10 @@ pub fn check_permissions(a: PermArgs, _: &Context) -> R<Output> {
         target: ResourceRef {
             api_version,
             kind: resource.to_string(),
-            namespace: opt(&a.namespace),
-            name: opt(&a.resource_name),
+            namespace: optional(&a.namespace),
+            name: optional(&a.resource_name),
         },
-        subresource: opt(&a.subresource),
+        subresource: optional(&a.subresource),
     };
     let d = kube::can_i(&review)?;
     Output::json(&json!({
@@ -55,13 +54,12 @@ pub fn check_permissions(a: PermArgs, _: &Context) -> R<Output> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CtxArgs {
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_api_versions(a: CtxArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let mut versions: Vec<String> = discovery()?
         .into_iter()
         .flat_map(|(g, vs, _, _)| vs.into_iter().map(move |v| if g.is_empty() { v } else { format!("{g}/{v}") }))
@@ -80,13 +78,12 @@ pub struct ApiResArgs {
     /// Only namespaced (true) or cluster-scoped (false) resources.
     #[serde(default)]
     pub namespaced: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_api_resources(a: ApiResArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let group = a.api_group.as_deref().map(str::trim).map(|g| if g == "core" { "" } else { g });
     let mut out = Vec::new();
     for (g, _, _, types) in discovery()? {
@@ -112,15 +109,14 @@ pub fn get_api_resources(a: ApiResArgs, _: &Context) -> R<Output> {
 pub struct NodeCondArgs {
     #[serde(alias = "node_name", alias = "name")]
     pub node_name: String,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_node_conditions(a: NodeCondArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let name = required(&a.node_name, "nodeName")?;
-    let node = get(&rref("Node", &Some("v1".into()), &None, Some(name))?)?;
+    a.context.select()?;
+    let name = required("nodeName", &a.node_name)?;
+    let node = get(&resource_ref("Node", &Some("v1".into()), &None, Some(name))?)?;
     Output::json(&json!({
         "name": name,
         "unschedulable": node.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false),
@@ -146,19 +142,18 @@ pub struct UsageArgs {
     pub name: Option<String>,
     #[serde(default)]
     pub namespace: Option<String>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_resource_usage(a: UsageArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let kind = match a.resource_type.trim().to_ascii_lowercase().as_str() {
         "pod" | "pods" => MetricsKind::Pods,
         "node" | "nodes" => MetricsKind::Nodes,
         other => return Err(ToolError::invalid(format!("`resourceType` must be pods or nodes (got `{other}`)"))),
     };
-    let m = parse(&kube::metrics(kind, opt(&a.namespace).as_deref(), opt(&a.name).as_deref())?)?;
+    let m = parse(&kube::metrics(kind, optional(&a.namespace).as_deref(), optional(&a.name).as_deref())?)?;
     let shape = |x: &Value| {
         let mut o = json!({"name": str_at(x, "/metadata/name"), "timestamp": x["timestamp"], "window": x["window"]});
         if let Some(ns) = x.pointer("/metadata/namespace") {

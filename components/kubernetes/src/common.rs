@@ -1,74 +1,13 @@
-//! Helpers shared by every tool: context selection, resource references,
-//! discovery lookups, limits, JSON parsing, timestamps and JSONPath.
+//! Helpers shared by every tool: the SDK's argument helpers, discovery
+//! lookups, limits, JSON parsing, timestamps and JSONPath.
 
 use k8s_mcp_sdk::kube::{self, ListOptions, ResourceRef};
 use k8s_mcp_sdk::prelude::*;
 
 pub type R<T> = Result<T, ToolError>;
 
-/// Select the kubeconfig context for the rest of the call (none: default).
-pub fn use_context(context: &Option<String>) -> R<()> {
-    let name = context.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(String::from);
-    kube::use_context(name.as_deref())?;
-    Ok(())
-}
-
-/// A required, non-blank string argument.
-pub fn required<'a>(value: &'a str, what: &str) -> R<&'a str> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{what}` must not be empty"))) } else { Ok(v) }
-}
-
-/// Trimmed, non-empty optional string.
-pub fn opt(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from)
-}
-
-/// A resource reference; an empty apiVersion resolves through discovery.
-pub fn rref(
-    kind: &str,
-    api_version: &Option<String>,
-    namespace: &Option<String>,
-    name: Option<&str>,
-) -> R<ResourceRef> {
-    Ok(ResourceRef {
-        api_version: opt(api_version).unwrap_or_default(),
-        kind: expand_short(required(kind, "kind")?).to_string(),
-        namespace: opt(namespace),
-        name: name.map(String::from),
-    })
-}
-
-/// kubectl's short names (the host resolves Kind, plural and singular only).
-pub fn expand_short(kind: &str) -> &str {
-    match kind.to_ascii_lowercase().as_str() {
-        "po" => "pods",
-        "deploy" => "deployments",
-        "svc" => "services",
-        "cm" => "configmaps",
-        "ns" => "namespaces",
-        "no" => "nodes",
-        "sts" => "statefulsets",
-        "ds" => "daemonsets",
-        "rs" => "replicasets",
-        "rc" => "replicationcontrollers",
-        "pvc" => "persistentvolumeclaims",
-        "pv" => "persistentvolumes",
-        "sa" => "serviceaccounts",
-        "ing" => "ingresses",
-        "ep" => "endpoints",
-        "ev" => "events",
-        "hpa" => "horizontalpodautoscalers",
-        "cj" => "cronjobs",
-        "crd" | "crds" => "customresourcedefinitions",
-        "netpol" => "networkpolicies",
-        "pdb" => "poddisruptionbudgets",
-        "sc" => "storageclasses",
-        "limits" => "limitranges",
-        "quota" => "resourcequotas",
-        _ => kind,
-    }
-}
+pub use k8s_mcp_sdk::args::{ContextArg, DryRun, ObjectRef, optional, required, select_context};
+pub use k8s_mcp_sdk::kube::{expand_short, resource_ref};
 
 /// `limit` with a default and a cap; 0 or negative is invalid.
 pub fn limit(value: Option<i64>, default: u32, cap: u32, what: &str) -> R<u32> {
@@ -87,17 +26,17 @@ pub fn list_opts(
     all_namespaces: bool,
 ) -> ListOptions {
     ListOptions {
-        label_selector: opt(label_selector),
-        field_selector: opt(field_selector),
+        label_selector: optional(label_selector),
+        field_selector: optional(field_selector),
         limit,
-        continue_token: opt(continue_token),
+        continue_token: optional(continue_token),
         all_namespaces,
     }
 }
 
 /// Render a result as JSON (default) or YAML (`output: "yaml"`).
 pub fn render(value: &Value, format: &Option<String>) -> R<Output> {
-    match opt(format).map(|f| f.to_ascii_lowercase()).as_deref() {
+    match optional(format).map(|f| f.to_ascii_lowercase()).as_deref() {
         None | Some("json") => Output::json(value),
         Some("yaml" | "yml") => serde_saphyr::to_string(value)
             .map(Output::text)
@@ -206,8 +145,8 @@ pub fn discovery() -> R<Vec<ApiGroup>> {
 /// Resolve a kind (Kind, plural or singular; optional apiVersion) the way the
 /// host does: core group first.
 pub fn resolve(kind: &str, api_version: &Option<String>) -> R<ApiType> {
-    let wanted = expand_short(required(kind, "kind")?).to_ascii_lowercase();
-    let av = opt(api_version);
+    let wanted = expand_short(required("kind", kind)?).to_ascii_lowercase();
+    let av = optional(api_version);
     let mut groups = discovery()?;
     groups.sort_by_key(|g| !g.0.is_empty());
     for (_, _, _, types) in groups {

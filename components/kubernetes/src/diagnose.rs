@@ -20,7 +20,7 @@ pub fn relationships(obj: &Value) -> R<Value> {
         let selector: Vec<String> =
             sel.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect();
         let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).map(String::from);
-        let target = rref("Pod", &Some("v1".into()), &ns, None)?;
+        let target = resource_ref("Pod", &Some("v1".into()), &ns, None)?;
         let list = list(&target, &list_opts(&Some(selector.join(",")), &None, Some(20), &None, false))?;
         out["pods"] = json!(items(&list).iter().map(|p| summarize(p, false)).collect::<Vec<_>>());
     }
@@ -36,24 +36,23 @@ pub struct UnhealthyArgs {
     /// Kinds to scan (default Pod, Job, Deployment, StatefulSet, DaemonSet).
     #[serde(default, alias = "resource_types")]
     pub resource_types: Option<Vec<String>>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_unhealthy_resources(a: UnhealthyArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let kinds = a.resource_types.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| {
         ["Pod", "Job", "Deployment", "StatefulSet", "DaemonSet"].iter().map(|s| s.to_string()).collect()
     });
     if kinds.len() > 20 {
         return Err(ToolError::invalid("`resourceTypes` holds at most 20 kinds"));
     }
-    let all = opt(&a.namespace).is_none();
+    let all = optional(&a.namespace).is_none();
     let mut found = Vec::new();
     let mut scanned = json!({});
     for k in &kinds {
-        let target = rref(k, &None, &a.namespace, None)?;
+        let target = resource_ref(k, &None, &a.namespace, None)?;
         let list = list(&target, &list_opts(&None, &None, Some(500), &None, all))?;
         let its = items(&list);
         scanned[k.as_str()] = json!(its.len());
@@ -83,21 +82,20 @@ pub struct AnalyzeArgs {
     pub api_version: Option<String>,
     #[serde(default)]
     pub namespace: Option<String>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn analyze_issue(a: AnalyzeArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let issue = a.issue_type.trim().to_ascii_lowercase();
     if !["pod_crash", "pod_pending", "deployment_unavailable", "job_failed"].contains(&issue.as_str()) {
         return Err(ToolError::invalid(format!(
             "`issueType` must be pod_crash, pod_pending, deployment_unavailable or job_failed (got `{issue}`)"
         )));
     }
-    let name = required(&a.resource_name, "resourceName")?;
-    let obj = get(&rref(&a.resource_kind, &a.api_version, &a.namespace, Some(name))?)?;
+    let name = required("resourceName", &a.resource_name)?;
+    let obj = get(&resource_ref(&a.resource_kind, &a.api_version, &a.namespace, Some(name))?)?;
     let events = object_events(&obj, 10)?;
     let warnings: Vec<&Value> = events.iter().filter(|e| e["type"] != "Normal").collect();
     let mut findings: Vec<String> = Vec::new();
@@ -208,29 +206,28 @@ pub struct SearchArgs {
     pub limit: Option<i64>,
     #[serde(default, alias = "label_selector")]
     pub label_selector: Option<String>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn search_resources(a: SearchArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let max = limit(a.limit, 50, 500, "limit")? as usize;
-    let mode = opt(&a.search_mode).unwrap_or_else(|| "contains".into());
+    let mode = optional(&a.search_mode).unwrap_or_else(|| "contains".into());
     let mode = mode.to_ascii_lowercase();
     if !["contains", "startswith", "endswith", "exact"].contains(&mode.as_str()) {
         return Err(ToolError::invalid(format!(
             "`searchMode` must be contains, startsWith, endsWith or exact (got `{mode}`)"
         )));
     }
-    let query = opt(&a.query).or(opt(&a.name));
-    if query.is_none() && opt(&a.label_selector).is_none() {
+    let query = optional(&a.query).or(optional(&a.name));
+    if query.is_none() && optional(&a.label_selector).is_none() {
         return Err(ToolError::invalid("give a `query` (or `name`) and/or a `labelSelector`"));
     }
     let cs = a.case_sensitive.unwrap_or(false);
     let norm = |s: &str| if cs { s.to_string() } else { s.to_lowercase() };
     let q = query.as_deref().map(norm);
-    let kinds: Vec<String> = match (opt(&a.kind), a.resource_types.clone().filter(|k| !k.is_empty())) {
+    let kinds: Vec<String> = match (optional(&a.kind), a.resource_types.clone().filter(|k| !k.is_empty())) {
         (Some(k), _) => vec![k],
         (None, Some(ks)) => ks,
         (None, None) => [
@@ -249,11 +246,11 @@ pub fn search_resources(a: SearchArgs, _: &Context) -> R<Output> {
         .map(|s| s.to_string())
         .collect(),
     };
-    let all = opt(&a.namespace).is_none();
+    let all = optional(&a.namespace).is_none();
     let mut matches = Vec::new();
     let mut skipped = Vec::new();
     'kinds: for k in &kinds {
-        let target = rref(k, &None, &a.namespace, None)?;
+        let target = resource_ref(k, &None, &a.namespace, None)?;
         let list = match list(&target, &list_opts(&a.label_selector, &None, Some(500), &None, all)) {
             Ok(l) => l,
             Err(e @ (ToolError::Denied(_) | ToolError::Upstream(_))) if kinds.len() > 1 => {

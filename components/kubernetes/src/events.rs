@@ -43,21 +43,20 @@ pub struct EventArgs {
     /// get_events_detail: include Normal events too (default false).
     #[serde(default, alias = "include_normal_events")]
     pub include_normal_events: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 fn fetch_events(a: &EventArgs, extra: Option<&str>, default: u32, cap: u32) -> R<(Vec<Value>, Value)> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let limit = limit(a.limit, default, cap, "limit")?;
-    let fs: Vec<String> = opt(&a.field_selector).into_iter().chain(extra.map(String::from)).collect();
-    let ns = opt(&a.namespace);
+    let fs: Vec<String> = optional(&a.field_selector).into_iter().chain(extra.map(String::from)).collect();
+    let ns = optional(&a.namespace);
     let o = ListOptions {
         label_selector: None,
         field_selector: (!fs.is_empty()).then(|| fs.join(",")),
         limit: Some(limit),
-        continue_token: opt(&a.continue_token),
+        continue_token: optional(&a.continue_token),
         all_namespaces: ns.is_none(),
     };
     let list = parse(&kube::events(ns.as_deref(), None, &o)?)?;
@@ -114,23 +113,22 @@ pub struct LogArgs {
     pub since_seconds: Option<i64>,
     #[serde(default)]
     pub timestamps: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 const MAX_LOG_BYTES: i64 = 2 * 1024 * 1024;
 
 pub fn get_pod_logs(a: LogArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let pod = required(&a.name, "name")?;
-    let ns = opt(&a.namespace).unwrap_or_else(|| "default".into());
+    a.context.select()?;
+    let pod = required("name", &a.name)?;
+    let ns = optional(&a.namespace).unwrap_or_else(|| "default".into());
     let tail = limit(a.tail_lines, 50, 5000, "tailLines")?;
     if let Some(s) = a.since_seconds.filter(|s| *s <= 0) {
         return Err(ToolError::invalid(format!("`sinceSeconds` must be positive (got {s})")));
     }
     let o = LogOptions {
-        container: opt(&a.container),
+        container: optional(&a.container),
         tail_lines: Some(i64::from(tail)),
         since_seconds: a.since_seconds,
         previous: a.previous.unwrap_or(false),
@@ -159,15 +157,14 @@ pub struct ExecArgs {
     /// Default 30, at most 300.
     #[serde(default, alias = "timeout_seconds")]
     pub timeout_seconds: Option<i64>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn pod_exec(a: ExecArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let pod = required(&a.pod_name, "podName")?;
-    let ns = opt(&a.namespace).unwrap_or_else(|| "default".into());
+    a.context.select()?;
+    let pod = required("podName", &a.pod_name)?;
+    let ns = optional(&a.namespace).unwrap_or_else(|| "default".into());
     let command: Vec<String> = match &a.command {
         Value::Array(parts) => parts
             .iter()
@@ -185,7 +182,7 @@ pub fn pod_exec(a: ExecArgs, _: &Context) -> R<Output> {
     }
     let timeout = limit(a.timeout_seconds, 30, 300, "timeoutSeconds")?;
     let o = ExecOptions {
-        container: opt(&a.container_name),
+        container: optional(&a.container_name),
         command: command.clone(),
         timeout_ms: Some(timeout * 1000),
         max_output_bytes: Some(1024 * 1024),

@@ -54,10 +54,10 @@ pub struct ListArgs {
 
 /// Target and options of the page `a` asks for.
 fn page_request(a: &ListArgs, default: u32, cap: u32) -> R<(ResourceRef, ListOptions)> {
-    use_context(&a.context)?;
+    select_context(&a.context)?;
     let limit = limit(a.limit, default, cap, "limit")?;
-    let target = rref(&a.kind, &a.api_version, &a.namespace, None)?;
-    let all = opt(&a.namespace).is_none();
+    let target = resource_ref(&a.kind, &a.api_version, &a.namespace, None)?;
+    let all = optional(&a.namespace).is_none();
     Ok((target, list_opts(&a.label_selector, &a.field_selector, Some(limit), &a.continue_token, all)))
 }
 
@@ -77,7 +77,7 @@ fn with_page(mut out: Value, list: &Value) -> Value {
 }
 
 pub fn list_resources(a: ListArgs, ctx: &Context) -> R<Output> {
-    let paths: Vec<String> = a.jsonpaths.clone().unwrap_or_default().into_iter().chain(opt(&a.jsonpath)).collect();
+    let paths: Vec<String> = a.jsonpaths.clone().unwrap_or_default().into_iter().chain(optional(&a.jsonpath)).collect();
     if paths.is_empty() && !a.full.unwrap_or(false) {
         return list_resources_summary(a, ctx);
     }
@@ -128,7 +128,7 @@ fn summary_row(item: &Value, labels: bool, one_namespace: bool) -> Value {
 pub fn list_resources_summary(a: ListArgs, _: &Context) -> R<Output> {
     let (target, o) = page_request(&a, 30, 500)?;
     let labels = a.include_labels.unwrap_or(false);
-    let namespace = opt(&a.namespace);
+    let namespace = optional(&a.namespace);
     let answer = parse(&kube::list_table(&target, &o, labels || namespace.is_none())?)?;
     let mut out = with_page(json!({"kind": a.kind}), &answer);
     if let Some(ns) = &namespace {
@@ -144,7 +144,7 @@ pub fn list_resources_summary(a: ListArgs, _: &Context) -> R<Output> {
     if let (Some(out), Value::Object(rows)) = (out.as_object_mut(), rows) {
         out.extend(rows);
     }
-    match opt(&a.output) {
+    match optional(&a.output) {
         None => Output::json_compact(&out),
         Some(_) => render(&out, &a.output),
     }
@@ -182,20 +182,19 @@ pub struct GetArgs {
     /// Result format: `json` (default) or `yaml`.
     #[serde(default)]
     pub output: Option<String>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn fetch(a: &GetArgs) -> R<Value> {
-    use_context(&a.context)?;
-    let name = required(&a.name, "name")?;
-    get(&rref(&a.kind, &a.api_version, &a.namespace, Some(name))?)
+    a.context.select()?;
+    let name = required("name", &a.name)?;
+    get(&resource_ref(&a.kind, &a.api_version, &a.namespace, Some(name))?)
 }
 
 pub fn get_resource(a: GetArgs, _: &Context) -> R<Output> {
     let obj = fetch(&a)?;
-    match opt(&a.jsonpath) {
+    match optional(&a.jsonpath) {
         Some(p) => Output::json(&json!({"name": a.name, "jsonpath": p, "value": jsonpath::eval(&obj, &p)?})),
         None => render(&obj, &a.output),
     }
@@ -237,21 +236,20 @@ pub struct BatchArgs {
     /// Keep `.status` (default true).
     #[serde(default, alias = "include_status")]
     pub include_status: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_resources_detail(a: BatchArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     if a.names.is_empty() || a.names.len() > 50 {
         return Err(ToolError::invalid("`names` must hold 1 to 50 object names"));
     }
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for n in &a.names {
-        let name = required(n, "names[]")?;
-        match get(&rref(&a.kind, &a.api_version, &a.namespace, Some(name))?) {
+        let name = required("names[]", n)?;
+        match get(&resource_ref(&a.kind, &a.api_version, &a.namespace, Some(name))?) {
             Ok(mut obj) => {
                 if a.include_events.unwrap_or(false) {
                     let ev = object_events(&obj, 20)?;
@@ -272,13 +270,8 @@ pub fn get_resources_detail(a: BatchArgs, _: &Context) -> R<Output> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdvancedArgs {
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// API version (`v1`, `apps/v1`); omitted: resolved through discovery, core group first.
-    #[serde(default, alias = "api_version")]
-    pub api_version: Option<String>,
+    #[serde(flatten)]
+    pub target: ObjectRef,
     /// Default true.
     #[serde(default, alias = "include_events")]
     pub include_events: Option<bool>,
@@ -294,21 +287,19 @@ pub struct AdvancedArgs {
     /// compact (default), structured or verbose (the whole object).
     #[serde(default, alias = "output_format")]
     pub output_format: Option<String>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn get_resource_detail_advanced(a: AdvancedArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let format = opt(&a.output_format).unwrap_or_else(|| "compact".into());
+    a.context.select()?;
+    let format = optional(&a.output_format).unwrap_or_else(|| "compact".into());
     if !["compact", "structured", "verbose"].contains(&format.as_str()) {
         return Err(ToolError::invalid(format!(
             "`outputFormat` must be compact, structured or verbose (got `{format}`)"
         )));
     }
-    let name = required(&a.name, "name")?;
-    let obj = get(&rref(&a.kind, &a.api_version, &a.namespace, Some(name))?)?;
+    let obj = get(&a.target.resource()?)?;
     let mut out = summarize(&obj, true);
     if format == "verbose" {
         out["object"] = obj.clone();

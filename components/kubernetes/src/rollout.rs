@@ -24,11 +24,10 @@ pub struct UndoArgs {
     /// Revision to roll back to (default: the one before the current).
     #[serde(default, alias = "to_revision")]
     pub to_revision: Option<i64>,
-    #[serde(default, rename = "dry_run", alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 /// One revision of a workload: its number and what restores it.
@@ -91,9 +90,9 @@ fn controller_revisions(obj: &Value, namespace: &str) -> R<Vec<Revision>> {
 }
 
 pub fn rollout_undo(a: UndoArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let name = required(&a.name, "name")?;
-    let dry_run = a.dry_run.unwrap_or(false);
+    a.context.select()?;
+    let name = required("name", &a.name)?;
+    let dry_run = a.dry_run.enabled();
     let kind = match a.kind.trim().to_ascii_lowercase().as_str() {
         "deployment" | "deployments" | "deploy" => "Deployment",
         "statefulset" | "statefulsets" | "sts" => "StatefulSet",
@@ -108,7 +107,7 @@ pub fn rollout_undo(a: UndoArgs, _: &Context) -> R<Output> {
     let target = ResourceRef {
         api_version: "apps/v1".into(),
         kind: kind.into(),
-        namespace: Some(opt(&a.namespace).unwrap_or_else(|| "default".into())),
+        namespace: Some(optional(&a.namespace).unwrap_or_else(|| "default".into())),
         name: Some(name.into()),
     };
     let obj = get(&target)?;

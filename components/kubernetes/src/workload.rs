@@ -91,15 +91,14 @@ pub struct RolloutArgs {
     /// restart_workload: validate without changing anything.
     #[serde(default, rename = "dry_run", alias = "dryRun")]
     pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 fn wait_rollout(ctx: &Context, a: &RolloutArgs, wait: bool) -> R<Value> {
     let start = Instant::now();
-    let name = required(&a.name, "name")?;
-    let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
+    let name = required("name", &a.name)?;
+    let target = resource_ref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
     let timeout = bounded_timeout(ctx, a.timeout_seconds.unwrap_or(0), 120)?;
     let mut polls = 0u64;
     loop {
@@ -120,13 +119,13 @@ fn wait_rollout(ctx: &Context, a: &RolloutArgs, wait: bool) -> R<Value> {
 }
 
 pub fn get_rollout_status(a: RolloutArgs, ctx: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     Output::json(&wait_rollout(ctx, &a, a.wait.unwrap_or(false))?)
 }
 
 pub fn restart_workload(a: RolloutArgs, ctx: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let name = required(&a.name, "name")?;
+    a.context.select()?;
+    let name = required("name", &a.name)?;
     let kind = a.kind.trim().to_ascii_lowercase();
     if !["deployment", "deployments", "statefulset", "statefulsets", "daemonset", "daemonsets"].contains(&kind.as_str())
     {
@@ -137,7 +136,7 @@ pub fn restart_workload(a: RolloutArgs, ctx: &Context) -> R<Output> {
     }
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let body = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-    let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
+    let target = resource_ref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
     let dry_run = a.dry_run.unwrap_or(false);
     let obj = parse(&kube::patch(&target, PatchKind::Merge, &body.to_string(), dry_run)?)?;
     let mut out = json!({"action": if dry_run { "restarted (dry run)" } else { "restarted" },
@@ -152,13 +151,8 @@ pub fn restart_workload(a: RolloutArgs, ctx: &Context) -> R<Output> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitArgs {
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// API version (`v1`, `apps/v1`); omitted: resolved through discovery, core group first.
-    #[serde(default, alias = "api_version")]
-    pub api_version: Option<String>,
+    #[serde(flatten)]
+    pub target: ObjectRef,
     /// ready (default), available, complete, exists or deleted.
     #[serde(default)]
     pub condition: Option<String>,
@@ -168,9 +162,8 @@ pub struct WaitArgs {
     /// Default 2.
     #[serde(default, alias = "poll_interval_seconds")]
     pub poll_interval_seconds: Option<i64>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 fn holds(cond: &str, obj: &Value) -> R<(bool, String)> {
@@ -223,10 +216,10 @@ fn ready_status(obj: &Value) -> String {
 }
 
 pub fn wait_for_resource(a: WaitArgs, ctx: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let start = Instant::now();
-    let name = required(&a.name, "name")?;
-    let cond = opt(&a.condition).unwrap_or_else(|| "ready".into()).to_ascii_lowercase();
+    let name = a.target.name()?;
+    let cond = optional(&a.condition).unwrap_or_else(|| "ready".into()).to_ascii_lowercase();
     if !["ready", "available", "complete", "exists", "deleted"].contains(&cond.as_str()) {
         return Err(ToolError::invalid(format!(
             "`condition` must be ready, available, complete, exists or deleted (got `{cond}`)"
@@ -234,7 +227,7 @@ pub fn wait_for_resource(a: WaitArgs, ctx: &Context) -> R<Output> {
     }
     let timeout = bounded_timeout(ctx, a.timeout_seconds.unwrap_or(0), 120)?;
     let interval = limit(a.poll_interval_seconds, 2, 60, "pollIntervalSeconds")?;
-    let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
+    let target = a.target.resource()?;
     loop {
         let obj = get_opt(&target)?;
         let (met, detail) = match (&obj, cond.as_str()) {
@@ -246,7 +239,7 @@ pub fn wait_for_resource(a: WaitArgs, ctx: &Context) -> R<Output> {
         let elapsed = start.elapsed().as_secs();
         if met || elapsed >= timeout {
             return Output::json(&json!({
-                "kind": a.kind, "name": name, "namespace": target.namespace, "condition": cond,
+                "kind": a.target.kind, "name": name, "namespace": target.namespace, "condition": cond,
                 "met": met, "timedOut": !met, "detail": detail, "waitedSeconds": elapsed,
             }));
         }
@@ -277,22 +270,21 @@ pub struct DrainArgs {
     /// Report what would happen without cordoning or evicting.
     #[serde(default, rename = "dry_run", alias = "dryRun")]
     pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 /// `kubectl drain`: cordon, then evict every pod through the Eviction API
 /// (so PodDisruptionBudgets are honoured), retrying blocked evictions until
 /// the timeout, then wait for the pods to go.
 pub fn drain_node(a: DrainArgs, ctx: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let node = required(&a.name, "name")?;
-    get(&rref("Node", &Some("v1".into()), &None, Some(node))?)?;
+    a.context.select()?;
+    let node = required("name", &a.name)?;
+    get(&resource_ref("Node", &Some("v1".into()), &None, Some(node))?)?;
     let timeout = bounded_timeout(ctx, a.timeout_seconds.unwrap_or(60), 60)?;
     let dry = a.dry_run.unwrap_or(false);
     let o = list_opts(&None, &Some(format!("spec.nodeName={node}")), Some(500), &None, true);
-    let pods = items(&list(&rref("Pod", &Some("v1".into()), &None, None)?, &o)?);
+    let pods = items(&list(&resource_ref("Pod", &Some("v1".into()), &None, None)?, &o)?);
     let mut pending: Vec<(String, String)> = Vec::new();
     let mut blocked = Vec::new();
     let mut skipped = Vec::new();

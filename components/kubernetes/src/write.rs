@@ -47,15 +47,14 @@ pub struct CreateArgs {
     /// Namespace, when metadata names none (default `default`).
     #[serde(default)]
     pub namespace: Option<String>,
-    #[serde(default, rename = "dry_run", alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn create_resource(a: CreateArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let mut obj = match &a.manifest {
         Some(m) => json_arg(m, "manifest")?,
         None => {
@@ -87,7 +86,7 @@ pub fn create_resource(a: CreateArgs, _: &Context) -> R<Output> {
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ToolError::invalid("`kind` is required"))?
         .to_string();
-    let av = obj["apiVersion"].as_str().filter(|k| !k.is_empty()).map(String::from).or(opt(&a.api_version));
+    let av = obj["apiVersion"].as_str().filter(|k| !k.is_empty()).map(String::from).or(optional(&a.api_version));
     let t = resolve(&kind, &av)?;
     obj["apiVersion"] = json!(t.api_version);
     obj["kind"] = json!(t.kind);
@@ -96,7 +95,7 @@ pub fn create_resource(a: CreateArgs, _: &Context) -> R<Output> {
             obj.pointer("/metadata/namespace")
                 .and_then(Value::as_str)
                 .map(String::from)
-                .or(opt(&a.namespace))
+                .or(optional(&a.namespace))
                 .unwrap_or_else(|| "default".into()),
         )
     } else {
@@ -105,7 +104,7 @@ pub fn create_resource(a: CreateArgs, _: &Context) -> R<Output> {
     if let Some(n) = &ns {
         obj["metadata"]["namespace"] = json!(n);
     }
-    let dry = a.dry_run.unwrap_or(false);
+    let dry = a.dry_run.enabled();
     let created = parse(&kube::create(&obj.to_string(), ns.as_deref(), dry)?)?;
     Output::json(&brief(&created, "created", dry))
 }
@@ -113,13 +112,8 @@ pub fn create_resource(a: CreateArgs, _: &Context) -> R<Output> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatchArgs {
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// API version (`v1`, `apps/v1`); omitted: resolved through discovery, core group first.
-    #[serde(default, alias = "api_version")]
-    pub api_version: Option<String>,
+    #[serde(flatten)]
+    pub target: ObjectRef,
     /// The patch: an object (merge/strategic/apply), an array of operations (json), or the same as a JSON string.
     pub patch: Value,
     /// merge (default), strategic, json or apply (server-side apply, field manager `k8s-mcp-runtime`).
@@ -128,26 +122,25 @@ pub struct PatchArgs {
     /// apply only: take ownership of conflicting fields.
     #[serde(default)]
     pub force: Option<bool>,
-    #[serde(default, rename = "dry_run", alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn patch_resource(a: PatchArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let name = required(&a.name, "name")?;
+    a.context.select()?;
+    let name = a.target.name()?;
     let patch = json_arg(&a.patch, "patch")?;
-    let dry = a.dry_run.unwrap_or(false);
-    let ty = opt(&a.patch_type).unwrap_or_else(|| "merge".into()).to_ascii_lowercase();
+    let dry = a.dry_run.enabled();
+    let ty = optional(&a.patch_type).unwrap_or_else(|| "merge".into()).to_ascii_lowercase();
     let result = match ty.as_str() {
         "merge" | "strategic" => {
             if !patch.is_object() {
                 return Err(ToolError::invalid(format!("a {ty} patch must be a JSON object")));
             }
             let k = if ty == "merge" { PatchKind::Merge } else { PatchKind::Strategic };
-            kube::patch(&rref(&a.kind, &a.api_version, &a.namespace, Some(name))?, k, &patch.to_string(), dry)?
+            kube::patch(&a.target.resource()?, k, &patch.to_string(), dry)?
         }
         "json" => {
             if !patch.is_array() {
@@ -155,26 +148,21 @@ pub fn patch_resource(a: PatchArgs, _: &Context) -> R<Output> {
                     "a json patch must be an array of operations ([{\"op\":\"replace\",\"path\":...,\"value\":...}])",
                 ));
             }
-            kube::patch(
-                &rref(&a.kind, &a.api_version, &a.namespace, Some(name))?,
-                PatchKind::Json,
-                &patch.to_string(),
-                dry,
-            )?
+            kube::patch(&a.target.resource()?, PatchKind::Json, &patch.to_string(), dry)?
         }
         "apply" => {
             let mut obj = patch;
             if !obj.is_object() {
                 return Err(ToolError::invalid("an apply patch must be a JSON object"));
             }
-            let t = resolve(&a.kind, &a.api_version)?;
+            let t = resolve(&a.target.kind, &a.target.api_version)?;
             obj["apiVersion"] = json!(t.api_version);
             obj["kind"] = json!(t.kind);
             if !obj["metadata"].is_object() {
                 obj["metadata"] = json!({});
             }
             obj["metadata"]["name"] = json!(name);
-            let ns = t.namespaced.then(|| opt(&a.namespace).unwrap_or_else(|| "default".into()));
+            let ns = t.namespaced.then(|| optional(&a.target.namespace).unwrap_or_else(|| "default".into()));
             if let Some(n) = &ns {
                 obj["metadata"]["namespace"] = json!(n);
             }
@@ -199,29 +187,23 @@ pub fn patch_resource(a: PatchArgs, _: &Context) -> R<Output> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteArgs {
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// API version (`v1`, `apps/v1`); omitted: resolved through discovery, core group first.
-    #[serde(default, alias = "api_version")]
-    pub api_version: Option<String>,
+    #[serde(flatten)]
+    pub target: ObjectRef,
     /// Foreground, Background or Orphan.
     #[serde(default, alias = "propagation_policy")]
     pub propagation_policy: Option<String>,
     #[serde(default, alias = "grace_period_seconds")]
     pub grace_period_seconds: Option<i64>,
-    #[serde(default, rename = "dry_run", alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn delete_resource(a: DeleteArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let name = required(&a.name, "name")?;
-    let propagation = match opt(&a.propagation_policy).map(|p| p.to_ascii_lowercase()).as_deref() {
+    a.context.select()?;
+    let name = a.target.name()?;
+    let propagation = match optional(&a.propagation_policy).map(|p| p.to_ascii_lowercase()).as_deref() {
         None => None,
         Some("foreground") => Some(Propagation::Foreground),
         Some("background") => Some(Propagation::Background),
@@ -235,12 +217,12 @@ pub fn delete_resource(a: DeleteArgs, _: &Context) -> R<Output> {
     if let Some(g) = a.grace_period_seconds.filter(|g| *g < 0) {
         return Err(ToolError::invalid(format!("`gracePeriodSeconds` must not be negative (got {g})")));
     }
-    let dry = a.dry_run.unwrap_or(false);
+    let dry = a.dry_run.enabled();
     let o = DeleteOptions { propagation, grace_period_seconds: a.grace_period_seconds, dry_run: dry };
-    let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
+    let target = a.target.resource()?;
     let out = parse(&kube::delete(&target, o)?)?;
-    let mut b =
-        json!({"action": "deleted", "dryRun": dry, "kind": a.kind, "name": name, "namespace": target.namespace});
+    let mut b = json!({"action": "deleted", "dryRun": dry, "kind": a.target.kind, "name": name,
+        "namespace": target.namespace});
     if out["kind"] != "Status" {
         b["kind"] = out["kind"].clone();
         b["namespace"] = out.pointer("/metadata/namespace").cloned().unwrap_or(Value::Null);
@@ -264,20 +246,19 @@ pub struct ScaleArgs {
     /// Not supported by the scale call: true is rejected.
     #[serde(default, rename = "dry_run", alias = "dryRun")]
     pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn scale_resource(a: ScaleArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
+    a.context.select()?;
     let dry_run = a.dry_run.unwrap_or(false);
-    let name = required(&a.name, "name")?;
+    let name = required("name", &a.name)?;
     let replicas = u32::try_from(a.replicas)
         .ok()
         .filter(|r| *r <= 100_000)
         .ok_or_else(|| ToolError::invalid(format!("`replicas` must be between 0 and 100000 (got {})", a.replicas)))?;
-    let target = rref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
+    let target = resource_ref(&a.kind, &a.api_version, &a.namespace, Some(name))?;
     let scale = parse(&kube::scale(&target, replicas, dry_run)?)?;
     Output::json(&json!({
         "action": if dry_run { "scaled (dry run)" } else { "scaled" }, "kind": a.kind, "name": name,
@@ -294,22 +275,21 @@ pub struct NodeArgs {
     /// Node name.
     #[serde(alias = "nodeName", alias = "node_name")]
     pub name: String,
-    #[serde(default, rename = "dry_run", alias = "dryRun")]
-    pub dry_run: Option<bool>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub dry_run: DryRun,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 pub fn set_unschedulable(name: &str, on: bool, dry: bool) -> R<Value> {
-    let target = rref("Node", &Some("v1".into()), &None, Some(required(name, "name")?))?;
+    let target = resource_ref("Node", &Some("v1".into()), &None, Some(required("name", name)?))?;
     let body = json!({"spec": {"unschedulable": if on { json!(true) } else { Value::Null }}});
     parse(&kube::patch(&target, PatchKind::Merge, &body.to_string(), dry)?)
 }
 
 fn cordon(a: NodeArgs, on: bool) -> R<Output> {
-    use_context(&a.context)?;
-    let dry = a.dry_run.unwrap_or(false);
+    a.context.select()?;
+    let dry = a.dry_run.enabled();
     let node = set_unschedulable(&a.name, on, dry)?;
     Output::json(&json!({
         "node": str_at(&node, "/metadata/name"), "dryRun": dry,
@@ -344,9 +324,8 @@ pub struct PortForwardArgs {
     /// How long the forward stays open (default 60 s; the runtime's policy caps it).
     #[serde(default, alias = "duration_seconds")]
     pub duration_seconds: Option<i64>,
-    /// Kubeconfig context to use (default: the runtime's default context).
-    #[serde(default)]
-    pub context: Option<String>,
+    #[serde(flatten)]
+    pub context: ContextArg,
 }
 
 fn port(value: i64, what: &str, allow_zero: bool) -> R<u16> {
@@ -357,10 +336,10 @@ fn port(value: i64, what: &str, allow_zero: bool) -> R<u16> {
 }
 
 pub fn port_forward(a: PortForwardArgs, _: &Context) -> R<Output> {
-    use_context(&a.context)?;
-    let pod = required(&a.pod_name, "podName")?;
-    let namespace = required(&a.namespace, "namespace")?;
-    if let Some(addr) = opt(&a.address).filter(|a| !matches!(a.as_str(), "127.0.0.1" | "localhost")) {
+    a.context.select()?;
+    let pod = required("podName", &a.pod_name)?;
+    let namespace = required("namespace", &a.namespace)?;
+    if let Some(addr) = optional(&a.address).filter(|a| !matches!(a.as_str(), "127.0.0.1" | "localhost")) {
         return Err(ToolError::invalid(format!(
             "`address` {addr} refused: port forwards listen on loopback (127.0.0.1) only"
         )));

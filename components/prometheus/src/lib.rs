@@ -5,6 +5,7 @@
 mod summaries;
 mod timefmt;
 
+use k8s_mcp_sdk::args::required;
 use k8s_mcp_sdk::backend::Backend;
 use k8s_mcp_sdk::prelude::*;
 use timefmt::{api_time, now, parse_duration, parse_time};
@@ -64,11 +65,6 @@ fn opt_time(name: &str, value: &Option<String>) -> Result<Option<String>, ToolEr
         .transpose()
 }
 
-fn non_empty<'a>(name: &str, value: &'a str) -> Result<&'a str, ToolError> {
-    let v = value.trim();
-    if v.is_empty() { Err(ToolError::invalid(format!("`{name}` must not be empty"))) } else { Ok(v) }
-}
-
 #[derive(Deserialize, JsonSchema)]
 struct QueryArgs {
     /// PromQL expression.
@@ -78,7 +74,7 @@ struct QueryArgs {
 }
 
 fn query(a: QueryArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let q = non_empty("query", &a.query)?;
+    let q = required("query", &a.query)?;
     let (data, warnings) =
         api(ctx, "/api/v1/query", &[("query", Some(q.into())), ("time", opt_time("time", &a.time)?)])?;
     Output::json(&with_warnings(data, warnings))
@@ -97,7 +93,7 @@ struct RangeArgs {
 }
 
 fn query_range(a: RangeArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let q = non_empty("query", &a.query)?;
+    let q = required("query", &a.query)?;
     let now = now();
     let end = match &a.end {
         Some(e) => parse_time(e, now).map_err(|e| ToolError::invalid(format!("`end`: {e}")))?,
@@ -238,7 +234,7 @@ struct LabelArgs {
 }
 
 fn get_label_values(a: LabelArgs, ctx: &Context) -> Result<Output, ToolError> {
-    let label = non_empty("label", &a.label)?;
+    let label = required("label", &a.label)?;
     let valid = label.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
