@@ -19,7 +19,7 @@ from support.frontdoor import api_key, client, serve
 from support.kube import needs_kube, runtime_env
 from support.loopback import serving
 from support.mcp import stdio_client, text_of
-from support.runtime import COMPONENTS, TESTKIT_WASM, components_subset
+from support.runtime import COMPONENTS, HOSTILE_WASM, TESTKIT_WASM, components_subset
 
 pytestmark = pytest.mark.anyio
 
@@ -250,3 +250,56 @@ async def test_a_copy_of_the_helm_component_gets_no_helm(runtime_bin, tmp_path):
     async with stdio_client(runtime_bin, components) as c:
         r = await c.call_tool("charts_list_repos", {})
         assert r.is_error and "not granted the `helm` capability" in text_of(r), text_of(r)
+
+
+def hostile(dest):
+    dest.mkdir(parents=True, exist_ok=True)
+    assert HOSTILE_WASM.exists(), f"{HOSTILE_WASM} missing: run scripts/build-components.sh"
+    shutil.copy(HOSTILE_WASM, dest / "hostile.wasm")
+    return dest
+
+
+@pytest.mark.parametrize(("mode", "causes"), [
+    ("loop", {"fuel", "deadline"}),
+    ("alloc", {"memory"}),
+    ("many", {"too_many_tools"}),
+    ("duplicate", {"duplicate"}),
+])
+async def test_a_hostile_list_tools_is_quarantined(runtime_bin, tmp_path, mode, causes):
+    components = hostile(components_subset(tmp_path / "c", "utilities") / "h")
+    components = components.parent
+    config = f'[components.hostile]\nsettings = {{ list_tools = "{mode}" }}\n'
+    with serve(runtime_bin, components, config, tmp_path) as s:
+        async with client(s.base, {}) as c:
+            names = {t.name for t in (await c.list_tools()).tools}
+            assert "utilities_get_time" in names and not any(n.startswith("hostile_") for n in names), len(names)
+            assert not (await c.call_tool("utilities_get_time", {})).is_error
+        metrics = metrics_of(s)
+        found = [cause for cause in causes
+                 if f'k8s_mcp_component_load_failures_total{{cause="{cause}",component="hostile"}} 1' in metrics]
+        assert found, [line for line in metrics.splitlines() if "load_failures" in line]
+    err = serve_fails(runtime_bin, components, config + "[sandbox]\nstrict = true\n", tmp_path)
+    assert "hostile" in err, err
+
+
+async def test_a_hostile_component_reaches_nothing_it_was_not_granted(runtime_bin, tmp_path):
+    seen = Recording.seen = []
+    with serving(Recording) as url:
+        components = hostile(tmp_path / "c")
+        config = tmp_path / "h.toml"
+        config.write_text('[components.hostile]\nsecrets = { token = "its-own-token" }\n')
+        async with stdio_client(runtime_bin, components, "--config", str(config)) as c:
+            for tool, expected in [("secrets", "not granted the `kube` capability"),
+                                   ("releases", "not granted the `helm` capability")]:
+                r = await c.call_tool(f"hostile_{tool}", {})
+                assert r.is_error and expected in text_of(r), (tool, text_of(r))
+            r = await c.call_tool("hostile_fetch", {"url": url + "/x"})
+            assert r.is_error and "egress" in text_of(r).lower(), text_of(r)
+            # Its own secret is readable (config is granted) and redacted from what it returns.
+            r = await c.call_tool("hostile_secret", {})
+            assert not r.is_error and "its-own-token" not in text_of(r) and "REDACTED" in text_of(r), text_of(r)
+    assert seen == []
+    # Without `config` its very first settings read (in list-tools) traps: it is left out.
+    config.write_text('[components.hostile]\ngrants = ["log"]\nsecrets = { token = "its-own-token" }\n')
+    listing = components_list(runtime_bin, components, "--config", str(config))
+    assert "hostile failed: trap" in listing and "not granted the `config` capability" in listing, listing

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[3]
 RUNTIME = Path(os.environ.get("K8S_MCP_RUNTIME_BIN", ROOT / "target" / "debug" / "k8s-mcp-runtime"))
 COMPONENTS = ROOT / "components"
 TESTKIT_WASM = COMPONENTS / "target" / "wasm32-wasip2" / "release" / "testkit.wasm"
+# An adversarial component (components/hostile): misbehaves in list-tools as
+# its `list_tools` setting says, and tries every host capability.
+HOSTILE_WASM = COMPONENTS / "target" / "wasm32-wasip2" / "release" / "hostile.wasm"
 
 
 def components_subset(dest: Path, *services: str) -> Path:
