@@ -2,7 +2,10 @@
 //! config file, the reference server's `MCP_AUTH_*` / `MCP_RATELIMIT_*`
 //! environment variables, and their validation into [`FrontDoorConfig`].
 
+mod lockout;
+
 use crate::error::{Error, Result};
+pub use lockout::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -66,35 +69,6 @@ pub struct AuthSection {
     pub failed_login_limit_per_address: Option<u32>,
     /// The first lockout in seconds; it doubles with each further failure (at most 15 minutes).
     pub failed_login_backoff_seconds: Option<u64>,
-}
-
-pub const DEFAULT_FAILED_LOGIN_LIMIT: u32 = 5;
-pub const DEFAULT_FAILED_LOGIN_LIMIT_PER_ADDRESS: u32 = 20;
-pub const DEFAULT_FAILED_LOGIN_BACKOFF_SECONDS: u64 = 1;
-/// Requests that fail authentication share this bucket unless `[ratelimit.unauthenticated]` says otherwise.
-pub const DEFAULT_UNAUTHENTICATED: Bucket = Bucket { requests_per_second: 5.0, burst: 20 };
-
-impl AuthSection {
-    pub fn lockout(&self) -> LockoutLimits {
-        LockoutLimits {
-            per_user: self.failed_login_limit.unwrap_or(DEFAULT_FAILED_LOGIN_LIMIT),
-            per_address: self.failed_login_limit_per_address.unwrap_or(DEFAULT_FAILED_LOGIN_LIMIT_PER_ADDRESS),
-            backoff: std::time::Duration::from_secs(
-                self.failed_login_backoff_seconds.unwrap_or(DEFAULT_FAILED_LOGIN_BACKOFF_SECONDS),
-            ),
-        }
-    }
-}
-
-/// Failed-login limits (`[auth] failed_login_*`); the default limits nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LockoutLimits {
-    /// Failures of one user name before it is locked out; 0: no limit.
-    pub per_user: u32,
-    /// Failures from one client address (any user, any method); 0: no limit.
-    pub per_address: u32,
-    /// The first lockout; each further failure doubles it.
-    pub backoff: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
