@@ -3,7 +3,8 @@
 //! 404 as if it did not exist; `initialize` past the per-credential or the
 //! global cap gets 429 with a JSON-RPC envelope; a session idle past
 //! `session_idle_seconds` is closed in rmcp's session manager. Sits inside
-//! authentication, so every request here carries its `Identity`.
+//! authentication, so every request here carries its `Identity`; with
+//! authentication off, all callers are one and only the global cap applies.
 
 use crate::auth::Identity;
 use crate::config::sessions::SessionLimits;
@@ -112,7 +113,10 @@ impl Sessions {
 }
 
 pub async fn guard(State(s): State<Arc<Sessions>>, req: Request, next: Next) -> Response {
-    let credential = req.extensions().get::<Identity>().map_or_else(String::new, |i| i.credential.clone());
+    let identity = req.extensions().get::<Identity>();
+    let credential = identity.map_or_else(String::new, |i| i.credential.clone());
+    // Without authentication every caller is the one anonymous caller: only the global cap applies.
+    let per_credential = identity.is_some_and(|i| i.method != crate::auth::AuthMethod::None);
     let now = Instant::now();
     s.expire(now);
     let session = req.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -122,7 +126,7 @@ pub async fn guard(State(s): State<Arc<Sessions>>, req: Request, next: Next) -> 
         }
         {
             let mut book = s.book();
-            let refusal = if book.held_by(&credential) >= s.limits.max_per_credential {
+            let refusal = if per_credential && book.held_by(&credential) >= s.limits.max_per_credential {
                 Some(format!("too many sessions: this credential holds {} already", s.limits.max_per_credential))
             } else if book.total() >= s.limits.max_total {
                 Some(format!("too many sessions: the server holds {} already", s.limits.max_total))
@@ -154,4 +158,70 @@ pub async fn guard(State(s): State<Arc<Sessions>>, req: Request, next: Next) -> 
         s.book().open.remove(&id);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use tower::ServiceExt;
+
+    /// A stand-in for rmcp's service: every POST without a session opens one.
+    fn app(limits: SessionLimits) -> axum::Router {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let sessions = Arc::new(Sessions::new(limits, Arc::new(LocalSessionManager::default())));
+        let handler = |req: Request| async move {
+            match req.headers().get(SESSION_HEADER) {
+                None => {
+                    ([(SESSION_HEADER, format!("s{}", NEXT.fetch_add(1, Ordering::Relaxed)))], "new").into_response()
+                }
+                Some(_) => "ok".into_response(),
+            }
+        };
+        axum::Router::new()
+            .route("/mcp", axum::routing::any(handler))
+            .layer(axum::middleware::from_fn_with_state(sessions, guard))
+    }
+
+    async fn send(app: &axum::Router, who: &str, method: Method, session: Option<&str>) -> Response {
+        let mut req = axum::http::Request::builder().method(method).uri("/mcp");
+        if let Some(s) = session {
+            req = req.header(SESSION_HEADER, s);
+        }
+        let mut req = req.body(Body::empty()).unwrap();
+        let id =
+            Identity { credential: who.into(), method: crate::auth::AuthMethod::ApiKey, ..Identity::anonymous("t") };
+        req.extensions_mut().insert(id);
+        app.clone().oneshot(req).await.unwrap()
+    }
+
+    fn limits(total: usize, per: usize) -> SessionLimits {
+        SessionLimits { max_total: total, max_per_credential: per, idle: std::time::Duration::from_secs(60) }
+    }
+
+    #[tokio::test]
+    async fn a_session_answers_only_its_owner_and_deletion_frees_it() {
+        let app = app(limits(10, 1));
+        let r = send(&app, "a", Method::POST, None).await;
+        let sid = r.headers()[SESSION_HEADER].to_str().unwrap().to_string();
+        assert_eq!(send(&app, "a", Method::POST, Some(&sid)).await.status(), StatusCode::OK);
+        assert_eq!(send(&app, "b", Method::POST, Some(&sid)).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(send(&app, "b", Method::DELETE, Some(&sid)).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(send(&app, "a", Method::POST, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(send(&app, "a", Method::DELETE, Some(&sid)).await.status(), StatusCode::OK);
+        assert_eq!(send(&app, "a", Method::POST, Some(&sid)).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(send(&app, "a", Method::POST, None).await.status(), StatusCode::OK, "the slot was given back");
+    }
+
+    #[tokio::test]
+    async fn the_global_cap_counts_every_credential() {
+        let app = app(limits(2, 5));
+        assert_eq!(send(&app, "a", Method::POST, None).await.status(), StatusCode::OK);
+        assert_eq!(send(&app, "b", Method::POST, None).await.status(), StatusCode::OK);
+        let full = send(&app, "c", Method::POST, None).await;
+        assert_eq!(full.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(full.headers().contains_key("retry-after"));
+    }
 }
