@@ -8,6 +8,7 @@ pub mod authenticate;
 pub mod authz;
 pub mod identity;
 pub mod jwt;
+pub mod lockout;
 pub mod ratelimit;
 
 use crate::config::frontdoor::FrontDoorConfig;
@@ -59,6 +60,8 @@ pub struct FrontDoor {
     pub default_tenant: String,
     /// Serving a non-loopback address: a reload may not turn authentication off.
     pub auth_required: bool,
+    /// Failures per user and client address; state, so a reload keeps it.
+    pub failed_logins: lockout::FailedLogins,
 }
 
 impl FrontDoor {
@@ -85,6 +88,7 @@ impl FrontDoor {
             allowed_hosts: allowed_hosts.to_vec(),
             default_tenant: default_tenant.into(),
             auth_required: false,
+            failed_logins: lockout::FailedLogins::new(config.auth.lockout()),
         })
     }
 
@@ -136,7 +140,8 @@ mod tests {
 
     fn limited(burst: u32) -> Access {
         let b = crate::config::frontdoor::Bucket { requests_per_second: 0.001, burst };
-        let limits = crate::config::frontdoor::Limits { credential: b, tenant: Some(b), global: None };
+        let limits =
+            crate::config::frontdoor::Limits { credential: b, tenant: Some(b), global: None, unauthenticated: None };
         Access { ratelimits: Some(Arc::new(RateLimits::new(limits))), ..Access::default() }
     }
 

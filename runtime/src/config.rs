@@ -6,6 +6,7 @@ pub mod frontdoor;
 pub mod helm;
 pub mod kubernetes;
 mod limits;
+pub mod sessions;
 pub mod tenant;
 pub mod trust;
 
@@ -75,6 +76,10 @@ pub struct ServerSection {
     pub tenant: Option<String>,
     /// Reload when the config file or the components directories change.
     pub watch: Option<bool>,
+    /// Bounds on streamable-HTTP sessions (`config::sessions`).
+    pub max_sessions: Option<usize>,
+    pub max_sessions_per_credential: Option<usize>,
+    pub session_idle_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -176,6 +181,7 @@ pub struct Config {
     pub load: LoadRules,
     /// Reload on changes to the config file and components directories.
     pub watch: bool,
+    pub sessions: crate::config::sessions::SessionLimits,
 }
 
 /// Serving HTTP beyond loopback, authentication is mandatory unless the
@@ -259,6 +265,9 @@ impl Config {
             return Err(Error::invalid(format!("tenants.{name}.require_signatures"), "needs sandbox.trusted_keys"));
         }
         let load = LoadRules::from_section(&file.sandbox)?;
+        let (total, per_credential, idle) =
+            (file.server.max_sessions, file.server.max_sessions_per_credential, file.server.session_idle_seconds);
+        let sessions = crate::config::sessions::SessionLimits::new(total, per_credential, idle)?;
         let mut allowed_hosts = file.server.allowed_hosts;
         if allowed_hosts.is_empty() {
             allowed_hosts = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
@@ -289,6 +298,7 @@ impl Config {
             trust,
             load,
             watch: file.server.watch.unwrap_or(false),
+            sessions,
         })
     }
 }

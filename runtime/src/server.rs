@@ -85,7 +85,7 @@ pub async fn serve_reloadable(config: Config, args: Option<crate::config::ServeA
     if let Some(addr) = config.frontdoor.admin_listen {
         let listener = TcpListener::bind(addr).await.map_err(|e| Error::Io(format!("bind admin.listen {addr}"), e))?;
         tracing::info!(%addr, "admin listener: /metrics /healthz /readyz");
-        let app = crate::server::admin::router(readiness.clone());
+        let app = crate::server::admin::router(readiness.clone(), config.frontdoor.admin_token.as_deref());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!("admin listener: {e}");

@@ -2,6 +2,7 @@
 //! SSE endpoint, and the HTTP middleware stack every remote request passes.
 
 pub mod http;
+pub mod sessions;
 pub mod sse;
 pub mod stdio;
 pub mod streamable;

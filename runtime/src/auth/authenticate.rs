@@ -31,6 +31,7 @@ struct KeyEntry {
     expires: Option<SystemTime>,
 }
 
+#[derive(Clone)]
 enum PasswordCheck {
     Sha256([u8; 32]),
     Argon2(String),
@@ -49,6 +50,9 @@ pub struct Authenticator {
     mode: Option<String>,
     api_key_query: bool,
     default_tenant: String,
+    /// Verified for an unknown user name, so its refusal costs what a known
+    /// user's does: an argon2 hash of a configured user when there is one.
+    dummy: PasswordCheck,
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -125,6 +129,11 @@ impl Authenticator {
             };
             users.insert(name.clone(), User { check: PasswordCheck::Sha256(sha256(password.as_bytes())), identity });
         }
+        let dummy = users
+            .values()
+            .map(|u: &User| u.check.clone())
+            .find(|c| matches!(c, PasswordCheck::Argon2(_)))
+            .unwrap_or(PasswordCheck::Sha256([0; 32]));
         let bearer = a.bearer_token.as_ref().map(|t| {
             let identity = Identity {
                 subject: "bearer".into(),
@@ -147,7 +156,21 @@ impl Authenticator {
             mode: a.mode.clone(),
             api_key_query: a.api_key_query.unwrap_or(true),
             default_tenant: default_tenant.into(),
+            dummy,
         })
+    }
+
+    /// The user name of a basic credential in `headers`, if any (for the
+    /// failed-login limits, before anything is verified).
+    pub fn basic_user(&self, headers: &HeaderMap) -> Option<String> {
+        let value = headers.get("authorization")?.to_str().ok()?.trim();
+        let (scheme, rest) = value.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") || !self.allows("basic") || value.len() > MAX_CREDENTIAL_LEN {
+            return None;
+        }
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        text.split_once(':').map(|(name, _)| name.to_string())
     }
 
     fn allows(&self, mode: &str) -> bool {
@@ -171,7 +194,7 @@ impl Authenticator {
                 return self.bearer(rest).await;
             }
             if scheme.eq_ignore_ascii_case("basic") && self.allows("basic") {
-                return self.basic(rest);
+                return self.basic(rest).await;
             }
         }
         if self.allows("apikey") && !self.keys.is_empty() {
@@ -203,18 +226,19 @@ impl Authenticator {
         Ok(entry.identity.clone())
     }
 
-    fn basic(&self, encoded: &str) -> Result<Identity, AuthError> {
+    async fn basic(&self, encoded: &str) -> Result<Identity, AuthError> {
         let invalid = || AuthError::Invalid("invalid user name or password".into());
         let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| invalid())?;
         let text = String::from_utf8(decoded).map_err(|_| invalid())?;
         let (name, password) = text.split_once(':').ok_or_else(invalid)?;
-        let user = self.users.get(name).ok_or_else(invalid)?;
-        let ok = match &user.check {
-            PasswordCheck::Sha256(want) => bool::from(sha256(password.as_bytes()).ct_eq(want)),
-            PasswordCheck::Argon2(phc) => PasswordHash::new(phc)
-                .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok()),
-        };
-        if ok { Ok(user.identity.clone()) } else { Err(invalid()) }
+        let user = self.users.get(name);
+        // An unknown user is checked against the dummy, so the answer takes as long.
+        let check = user.map_or(&self.dummy, |u| &u.check).clone();
+        let ok = verify(check, password.to_string()).await;
+        match user {
+            Some(u) if ok => Ok(u.identity.clone()),
+            _ => Err(invalid()),
+        }
     }
 
     async fn bearer(&self, token: &str) -> Result<Identity, AuthError> {
@@ -230,6 +254,19 @@ impl Authenticator {
             Some(jwt) => jwt.verify(token, &self.default_tenant).await.map_err(|r| AuthError::Invalid(r.0)),
             None => Err(AuthError::Invalid("invalid bearer token".into())),
         }
+    }
+}
+
+/// Check a password; argon2 runs on the blocking pool, never on an async worker.
+async fn verify(check: PasswordCheck, password: String) -> bool {
+    match check {
+        PasswordCheck::Sha256(want) => bool::from(sha256(password.as_bytes()).ct_eq(&want)),
+        PasswordCheck::Argon2(phc) => tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&phc)
+                .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        })
+        .await
+        .unwrap_or(false),
     }
 }
 

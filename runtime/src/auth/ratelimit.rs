@@ -1,6 +1,7 @@
-//! Token buckets (governor): one global bucket, checked before
-//! authentication so floods cost little, then one per credential and one per
-//! tenant once the caller is known. Every decision is counted.
+//! Token buckets (governor): requests that fail authentication share one
+//! bucket of their own, so a flood of them cannot starve anyone else;
+//! authenticated requests pass the global bucket, then one per credential and
+//! one per tenant. Every decision is counted.
 
 use super::identity::Identity;
 use crate::config::frontdoor::{Bucket, Limits};
@@ -20,6 +21,7 @@ pub struct RateLimits {
     /// As configured: a reload with the same limits keeps these buckets.
     limits: Limits,
     global: Option<DefaultDirectRateLimiter>,
+    unauthenticated: Option<DefaultDirectRateLimiter>,
     credential: DefaultKeyedRateLimiter<String>,
     tenant: Option<DefaultKeyedRateLimiter<String>>,
     checks: AtomicU64,
@@ -45,6 +47,7 @@ impl RateLimits {
         Self {
             limits,
             global: limits.global.map(|b| RateLimiter::direct(quota(b))),
+            unauthenticated: limits.unauthenticated.map(|b| RateLimiter::direct(quota(b))),
             credential: RateLimiter::keyed(quota(limits.credential)),
             tenant: limits.tenant.map(|b| RateLimiter::keyed(quota(b))),
             checks: AtomicU64::new(0),
@@ -73,7 +76,15 @@ impl RateLimits {
         self.limits
     }
 
-    /// The global bucket; `Err(seconds to wait)` when empty.
+    /// The bucket of requests without a valid credential; `Err(seconds to wait)` when empty.
+    pub fn check_unauthenticated(&self) -> Result<(), u64> {
+        match &self.unauthenticated {
+            Some(u) => self.decide("unauthenticated", u.check()),
+            None => Ok(()),
+        }
+    }
+
+    /// The global bucket of authenticated requests; `Err(seconds to wait)` when empty.
     pub fn check_global(&self) -> Result<(), u64> {
         match &self.global {
             Some(g) => self.decide("global", g.check()),
@@ -108,7 +119,8 @@ mod tests {
     #[test]
     fn buckets_are_per_credential_and_per_tenant() {
         let slow = Bucket { requests_per_second: 0.001, burst: 2 };
-        let limits = Limits { credential: slow, tenant: Some(Bucket { burst: 3, ..slow }), global: None };
+        let limits =
+            Limits { credential: slow, tenant: Some(Bucket { burst: 3, ..slow }), global: None, unauthenticated: None };
         let r = RateLimits::new(limits);
         assert!(r.check_identity(&who("a", "t1")).is_ok());
         assert!(r.check_identity(&who("a", "t1")).is_ok());
@@ -124,7 +136,8 @@ mod tests {
     fn extreme_rates_do_not_panic() {
         for rps in [1e-300, 1e300, f64::MIN_POSITIVE] {
             let b = Bucket { requests_per_second: rps, burst: 1 };
-            let r = RateLimits::new(Limits { credential: b, tenant: Some(b), global: Some(b) });
+            let r =
+                RateLimits::new(Limits { credential: b, tenant: Some(b), global: Some(b), unauthenticated: Some(b) });
             assert!(r.check_global().is_ok());
         }
     }
@@ -132,8 +145,19 @@ mod tests {
     #[test]
     fn global_bucket_limits_everyone() {
         let b = Bucket { requests_per_second: 0.001, burst: 1 };
-        let r = RateLimits::new(Limits { credential: b, tenant: None, global: Some(b) });
+        let r = RateLimits::new(Limits { credential: b, tenant: None, global: Some(b), unauthenticated: Some(b) });
         assert!(r.check_global().is_ok());
         assert!(r.check_global().is_err());
+    }
+
+    #[test]
+    fn unauthenticated_requests_do_not_drain_the_global_bucket() {
+        let b = Bucket { requests_per_second: 0.001, burst: 2 };
+        let r = RateLimits::new(Limits { credential: b, tenant: None, global: Some(b), unauthenticated: Some(b) });
+        for _ in 0..2 {
+            assert!(r.check_unauthenticated().is_ok());
+        }
+        assert!(r.check_unauthenticated().is_err());
+        assert!(r.check_global().is_ok(), "the flood had its own bucket");
     }
 }

@@ -2,7 +2,10 @@
 //! config file, the reference server's `MCP_AUTH_*` / `MCP_RATELIMIT_*`
 //! environment variables, and their validation into [`FrontDoorConfig`].
 
+mod lockout;
+
 use crate::error::{Error, Result};
+pub use lockout::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -60,6 +63,12 @@ pub struct AuthSection {
     /// Role name -> what it may call. No roles table: every identity may call every tool.
     #[serde(default)]
     pub roles: BTreeMap<String, RoleSection>,
+    /// Refused credentials naming one user before it is locked out (0: no limit).
+    pub failed_login_limit: Option<u32>,
+    /// Refused credentials from one client address before it is locked out (0: no limit).
+    pub failed_login_limit_per_address: Option<u32>,
+    /// The first lockout in seconds; it doubles with each further failure (at most 15 minutes).
+    pub failed_login_backoff_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,7 +158,10 @@ pub struct RateLimitSection {
     pub requests_per_second: Option<f64>,
     pub burst: Option<u32>,
     pub tenant: Option<Bucket>,
+    /// Authenticated requests of every caller together.
     pub global: Option<Bucket>,
+    /// Requests without a valid credential, apart from everyone else's.
+    pub unauthenticated: Option<Bucket>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -194,6 +206,8 @@ pub struct AuditSection {
 pub struct AdminSection {
     pub enabled: Option<bool>,
     pub listen: Option<String>,
+    /// Bearer token `/metrics` requires (literal, `env:VAR` or `file:/path`); probes stay open.
+    pub token: Option<String>,
 }
 
 /// Validated front-door settings.
@@ -204,6 +218,8 @@ pub struct FrontDoorConfig {
     pub ratelimit: Option<Limits>,
     pub audit: Option<AuditSection>,
     pub admin_listen: Option<SocketAddr>,
+    /// Resolved `admin.token`.
+    pub admin_token: Option<String>,
     /// How long in-flight calls may finish after a shutdown signal.
     pub shutdown_grace: std::time::Duration,
 }
@@ -213,6 +229,7 @@ pub struct Limits {
     pub credential: Bucket,
     pub tenant: Option<Bucket>,
     pub global: Option<Bucket>,
+    pub unauthenticated: Option<Bucket>,
 }
 
 /// Environment lookup, injectable for tests.
@@ -350,7 +367,9 @@ impl FrontDoorConfig {
             if let Some(b) = &r.global {
                 check_bucket("ratelimit.global", b)?;
             }
-            Some(Limits { credential, tenant: r.tenant, global: r.global })
+            let unauthenticated = r.unauthenticated.unwrap_or(DEFAULT_UNAUTHENTICATED);
+            check_bucket("ratelimit.unauthenticated", &unauthenticated)?;
+            Some(Limits { credential, tenant: r.tenant, global: r.global, unauthenticated: Some(unauthenticated) })
         } else {
             None
         };
@@ -373,12 +392,23 @@ impl FrontDoorConfig {
                 Error::invalid("admin.listen", format!("`{text}` is not an address like {DEFAULT_ADMIN_LISTEN}"))
             })?)
         };
+        let admin_token = match s.admin.token.as_deref() {
+            None => None,
+            Some(t) => {
+                let t = crate::config::resolve_secret(t).map_err(|e| Error::invalid("admin.token", e.to_string()))?;
+                if t.trim().is_empty() {
+                    return Err(Error::invalid("admin.token", "is empty"));
+                }
+                Some(t.trim().to_string())
+            }
+        };
         Ok(Self {
             auth: s.auth,
             auth_enabled,
             ratelimit,
             audit,
             admin_listen,
+            admin_token,
             shutdown_grace: std::time::Duration::from_secs(10),
         })
     }
@@ -457,7 +487,7 @@ mod tests {
     #[test]
     fn admin_listener_can_be_turned_off() {
         assert_eq!(FrontDoorConfig::build(sections(), &|_| None, Some("off")).unwrap().admin_listen, None);
-        let s = Sections { admin: AdminSection { enabled: Some(false), listen: None }, ..sections() };
+        let s = Sections { admin: AdminSection { enabled: Some(false), ..Default::default() }, ..sections() };
         assert_eq!(FrontDoorConfig::build(s, &|_| None, None).unwrap().admin_listen, None);
     }
 }

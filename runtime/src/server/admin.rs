@@ -1,16 +1,21 @@
 //! The admin listener: Prometheus `/metrics`, `/healthz` (alive) and
 //! `/readyz` (components loaded). Separate from the MCP listener so it can
-//! stay on loopback or an internal network.
+//! stay on loopback or the pod's own address; with `admin.token`, `/metrics`
+//! needs `Authorization: Bearer <token>` (the probes stay open, the kubelet
+//! sends no credential).
 
 use crate::call::Pipeline;
 use crate::telemetry as metrics;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::IntGaugeVec;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use subtle::ConstantTimeEq;
 
 /// Set once the components are loaded; until then `/readyz` answers 503.
 #[derive(Default)]
@@ -24,12 +29,33 @@ impl Readiness {
     }
 }
 
-pub fn router(ready: Arc<Readiness>) -> Router {
-    Router::new()
+pub fn router(ready: Arc<Readiness>, token: Option<&str>) -> Router {
+    let want = token.map(|t| <[u8; 32]>::from(Sha256::digest(t.as_bytes())));
+    let metrics = Router::new()
         .route("/metrics", axum::routing::get(scrape))
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| require_token(want, req, next)));
+    Router::new()
+        .merge(metrics)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .with_state(ready)
+}
+
+/// 401 unless the request carries the bearer token (compared as digests, in constant time).
+async fn require_token(want: Option<[u8; 32]>, req: Request, next: Next) -> Response {
+    if let Some(want) = want {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' ').filter(|(s, _)| s.eq_ignore_ascii_case("bearer")))
+            .map(|(_, t)| Sha256::digest(t.trim().as_bytes()));
+        if !presented.is_some_and(|p| bool::from(p.as_slice().ct_eq(&want))) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "unauthorized\n")
+                .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Replace every series of `gauge` with one per (service, origin) in
@@ -79,6 +105,27 @@ async fn scrape(State(ready): State<Arc<Readiness>>) -> Response {
 mod tests {
     use super::*;
     use prometheus::Opts;
+    use tower::ServiceExt;
+
+    async fn status(app: &Router, path: &str, auth: Option<&str>) -> StatusCode {
+        let mut req = axum::http::Request::get(path);
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        app.clone().oneshot(req.body(axum::body::Body::empty()).unwrap()).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn the_admin_token_guards_metrics_and_not_the_probes() {
+        let app = router(Arc::new(Readiness::default()), Some("s3cret"));
+        assert_eq!(status(&app, "/metrics", None).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status(&app, "/metrics", Some("Bearer wrong")).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status(&app, "/metrics", Some("Basic s3cret")).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status(&app, "/metrics", Some("Bearer s3cret")).await, StatusCode::OK);
+        assert_eq!(status(&app, "/healthz", None).await, StatusCode::OK);
+        let open = router(Arc::new(Readiness::default()), None);
+        assert_eq!(status(&open, "/metrics", None).await, StatusCode::OK);
+    }
 
     fn series(gauge: &IntGaugeVec) -> Vec<(String, i64)> {
         use prometheus::core::Collector;

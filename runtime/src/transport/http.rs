@@ -35,13 +35,11 @@ fn route_label(path: &str) -> &'static str {
     }
 }
 
-/// Wrap `protected` (the MCP routes) in the global rate limit and
-/// authentication, add the public routes, then the outer layers.
+/// Wrap `protected` (the MCP routes) in authentication and the rate
+/// buckets, add the public routes, then the outer layers.
 pub fn assemble(protected: Router, public: Router, fd: Arc<FrontDoor>) -> Router {
-    let protected = protected
-        .layer(from_fn_with_state(fd.clone(), authenticate))
-        .layer(from_fn_with_state(fd.clone(), global_rate_limit))
-        .layer(from_fn_with_state(fd.clone(), check_host));
+    let protected =
+        protected.layer(from_fn_with_state(fd.clone(), authenticate)).layer(from_fn_with_state(fd.clone(), check_host));
     let metadata = Router::new()
         .route(METADATA_PATH, axum::routing::get(resource_metadata))
         .route(&format!("{METADATA_PATH}/mcp"), axum::routing::get(resource_metadata))
@@ -160,17 +158,15 @@ async fn check_host(State(fd): State<Arc<FrontDoor>>, req: Request, next: Next) 
     next.run(req).await
 }
 
-async fn global_rate_limit(State(fd): State<Arc<FrontDoor>>, req: Request, next: Next) -> Response {
-    if let Some(limits) = &fd.access().ratelimits
-        && let Err(secs) = limits.check_global()
-    {
-        let jsonrpc = is_jsonrpc_path(req.uri().path());
-        return ApiError::new(ErrorKind::RateLimited, "rate limit exceeded")
-            .retry_after(secs)
-            .as_jsonrpc(jsonrpc)
-            .into_response();
-    }
-    next.run(req).await
+fn rate_limited(message: &str, secs: u64, jsonrpc: bool) -> Response {
+    ApiError::new(ErrorKind::RateLimited, message).retry_after(secs).as_jsonrpc(jsonrpc).into_response()
+}
+
+/// The peer's address (`unknown` when the server was built without connect info).
+fn client_address(req: &Request) -> String {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
 }
 
 /// The externally visible base URL: from `auth.resource`, else the request's Host.
@@ -209,43 +205,57 @@ async fn authenticate(State(fd): State<Arc<FrontDoor>>, mut req: Request, next: 
     let access = fd.access();
     let identity = match &access.authenticator {
         None => fd.anonymous(),
-        Some(a) => match a.authenticate(req.headers(), req.uri().query()).await {
-            Ok(id) => {
-                metrics::get().auth.with_label_values(&[id.method.name(), "ok"]).inc();
-                id
+        Some(a) => {
+            let (address, user) = (client_address(&req), a.basic_user(req.headers()));
+            if let Err(secs) = fd.failed_logins.check(&address, user.as_deref()) {
+                metrics::get().auth.with_label_values(&["any", "locked"]).inc();
+                return rate_limited("too many failed authentications", secs, jsonrpc);
             }
-            Err(e) => {
-                let (result, description) = match &e {
-                    AuthError::Missing => ("missing", None),
-                    AuthError::Invalid(reason) => ("invalid", Some(reason.as_str())),
-                };
-                metrics::get().auth.with_label_values(&["any", result]).inc();
-                tracing::info!(
-                    route = route_label(req.uri().path()),
-                    reason = description.unwrap_or("no credential"),
-                    "authentication failed"
-                );
-                let metadata = format!("{}{METADATA_PATH}", base_url(&fd, req.headers()));
-                let mut challenge = format!("Bearer resource_metadata=\"{metadata}\"");
-                if let Some(d) = description {
-                    let d = d.replace(['"', '\\'], "'");
-                    challenge.push_str(&format!(", error=\"invalid_token\", error_description=\"{d}\""));
+            match a.authenticate(req.headers(), req.uri().query()).await {
+                Ok(id) => {
+                    metrics::get().auth.with_label_values(&[id.method.name(), "ok"]).inc();
+                    fd.failed_logins.succeeded(user.as_deref());
+                    id
                 }
-                let message =
-                    description.map_or("authentication required".to_string(), |d| format!("unauthorized: {d}"));
-                let mut err = ApiError::new(ErrorKind::Unauthorized, message).challenge(challenge).as_jsonrpc(jsonrpc);
-                err.data.insert("resource_metadata".into(), metadata.into());
-                return err.into_response();
+                Err(e) => {
+                    if matches!(e, AuthError::Invalid(_)) {
+                        fd.failed_logins.failed(&address, user.as_deref());
+                    }
+                    if let Some(limits) = &access.ratelimits
+                        && let Err(secs) = limits.check_unauthenticated()
+                    {
+                        return rate_limited("rate limit exceeded", secs, jsonrpc);
+                    }
+                    let (result, description) = match &e {
+                        AuthError::Missing => ("missing", None),
+                        AuthError::Invalid(reason) => ("invalid", Some(reason.as_str())),
+                    };
+                    metrics::get().auth.with_label_values(&["any", result]).inc();
+                    tracing::info!(
+                        route = route_label(req.uri().path()),
+                        reason = description.unwrap_or("no credential"),
+                        "authentication failed"
+                    );
+                    let metadata = format!("{}{METADATA_PATH}", base_url(&fd, req.headers()));
+                    let mut challenge = format!("Bearer resource_metadata=\"{metadata}\"");
+                    if let Some(d) = description {
+                        let d = d.replace(['"', '\\'], "'");
+                        challenge.push_str(&format!(", error=\"invalid_token\", error_description=\"{d}\""));
+                    }
+                    let message =
+                        description.map_or("authentication required".to_string(), |d| format!("unauthorized: {d}"));
+                    let mut err =
+                        ApiError::new(ErrorKind::Unauthorized, message).challenge(challenge).as_jsonrpc(jsonrpc);
+                    err.data.insert("resource_metadata".into(), metadata.into());
+                    return err.into_response();
+                }
             }
-        },
+        }
     };
     if let Some(limits) = &access.ratelimits
-        && let Err(secs) = limits.check_identity(&identity)
+        && let Err(secs) = limits.check_global().and_then(|()| limits.check_identity(&identity))
     {
-        return ApiError::new(ErrorKind::RateLimited, "rate limit exceeded")
-            .retry_after(secs)
-            .as_jsonrpc(jsonrpc)
-            .into_response();
+        return rate_limited("rate limit exceeded", secs, jsonrpc);
     }
     req.extensions_mut().insert(identity);
     next.run(req).await

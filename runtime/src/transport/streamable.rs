@@ -6,6 +6,7 @@ use crate::call::Pipeline;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::mcp::McpHandler;
+use crate::transport::sessions::Sessions;
 use axum::serve::ListenerExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -26,13 +27,16 @@ pub fn router(core: Arc<Pipeline>, config: &Config, shutdown: CancellationToken)
     if !config.allowed_origins.is_empty() {
         http_config = http_config.with_allowed_origins(config.allowed_origins.clone());
     }
-    let service = StreamableHttpService::new(
-        move || Ok(McpHandler::new(core.clone())),
-        Arc::new(LocalSessionManager::default()),
-        http_config,
-    );
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(config.sessions.idle);
+    let manager = Arc::new(manager);
+    let sessions = Arc::new(Sessions::new(config.sessions, manager.clone()));
+    let service = StreamableHttpService::new(move || Ok(McpHandler::new(core.clone())), manager, http_config);
     let legacy_sse = crate::transport::sse::router(core_for_sse, shutdown_for_sse);
-    let protected = axum::Router::new().nest_service("/mcp", service).merge(legacy_sse);
+    let mcp = axum::Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn_with_state(sessions, crate::transport::sessions::guard));
+    let protected = mcp.merge(legacy_sse);
     let public = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
     crate::transport::http::assemble(protected, public, frontdoor)
 }
@@ -62,6 +66,8 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
     });
     let stopping = shutdown.clone();
+    // The peer's address feeds the per-address failed-login limit.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move { stopping.cancelled_owned().await });
     let server = tokio::spawn(async move { server.await });
     shutdown.cancelled().await;
