@@ -31,7 +31,7 @@ def config(kubeconfig: str) -> str:
 [kubernetes]
 kubeconfig = "{kubeconfig}"
 impersonate_callers = true
-caller_groups = { auditors = ["mcp:auditors"] }
+caller_groups = {{ auditors = ["mcp:auditors"] }}
 """
 
 
