@@ -4,8 +4,10 @@
 //! `password`/`secret`/`token` keys in properties, YAML, JSON and `.env`
 //! content. Masked values become [`REDACTED`]; everything else is kept.
 
-use super::policy::REDACTED;
 use serde_json::Value;
+
+/// What a masked value becomes.
+pub const REDACTED: &str = "***REDACTED***";
 
 /// Whether a variable or key name suggests its value is a credential. A
 /// name whose last word says it holds a reference (`TOKEN_FILE`,
@@ -201,7 +203,7 @@ fn mask_line(line: &str) -> (Option<String>, bool) {
             return (changed.then(|| format!("{out}{}", &line[last..])), true);
         }
         let reference = value.starts_with("${") || value.starts_with("$(") || value.starts_with("{{");
-        if !value.is_empty() && value != REDACTED && !reference && !(first == '{' || first == '[') {
+        if !(value.is_empty() || value == REDACTED || reference || first == '{' || first == '[') {
             out.push_str(&line[last..from]);
             out.push_str(REDACTED);
             last = to;

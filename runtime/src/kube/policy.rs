@@ -12,7 +12,7 @@ pub struct KubePolicy {
     pub doc: KubePolicyDocument,
 }
 
-pub const REDACTED: &str = "***REDACTED***";
+pub use super::mask::REDACTED;
 
 /// An operation the policy refuses; the message names the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
