@@ -21,7 +21,7 @@ pytestmark = [
 
 
 def secrets() -> dict[str, str]:
-    return {k: f"{k}-{uuid.uuid4().hex[:12]}" for k in ("url", "props", "yaml", "json", "env", "arg", "flag", "envurl", "block")}
+    return {k: f"{k}-{uuid.uuid4().hex[:12]}" for k in ("url", "props", "yaml", "json", "env", "arg", "flag", "envurl", "block", "cmd")}
 
 
 def configmap(ns: str, s: dict[str, str]) -> dict:
@@ -39,6 +39,7 @@ def configmap(ns: str, s: dict[str, str]) -> dict:
 def pod(ns: str, s: dict[str, str]) -> dict:
     return {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "app", "namespace": ns}, "spec": {"containers": [{
         "name": "app", "image": "nginx:1",
+        "command": ["sh", "-c", f"exec app --password {s['cmd']} --port 8080"],
         "args": [f"--password={s['arg']}", "--token", s["flag"], "--listen=0.0.0.0:8080"],
         "env": [{"name": "DATABASE_URL", "value": f"mysql://root:{s['envurl']}@mysql:3306/app"},
                 {"name": "LOG_FORMAT", "value": "json-lines"}],
@@ -47,7 +48,7 @@ def pod(ns: str, s: dict[str, str]) -> dict:
 
 ORDINARY = ["db.internal:5432/shop", "server.port=8080", "spring.application.name=shop", "shop-user", "port: 8081",
             "mode: strict", "https://api.example.com", "LOG_LEVEL=debug", "fast", "--listen=0.0.0.0:8080", "json-lines",
-            "mysql:3306/app", "REDACTED"]
+            "mysql:3306/app", "--port 8080", "REDACTED"]
 
 
 def blob(r) -> str:

@@ -1,6 +1,6 @@
 //! Credential heuristics of the Kubernetes policy: which names suggest a
 //! credential, and where credentials hide in ordinary text — a URL's
-//! userinfo (`postgres://u:p@h/db`), `--password=...` arguments and
+//! userinfo (`postgres://u:p@h/db`), `--password=...` / `--password x` arguments and
 //! `password`/`secret`/`token` keys in properties, YAML, JSON and `.env`
 //! content. Masked values become [`REDACTED`]; everything else is kept.
 
@@ -162,6 +162,21 @@ fn mask_line(line: &str) -> (Option<String>, bool) {
             k += 1;
         }
         let sep = chars.get(k).map(|&(_, s)| s);
+        // `--password hunter2` inside one string: the next word is the value.
+        if key.starts_with('-') && k > j && sep.is_some_and(|s| s != '-' && s != '=') {
+            if looks_like_credential(key.trim_start_matches('-')) {
+                let (vstart, _) = chars[k];
+                let e = line[vstart..].find(|c: char| " \t;&|\"'`)".contains(c)).map_or(line.len(), |e| vstart + e);
+                out.push_str(&line[last..vstart]);
+                out.push_str(REDACTED);
+                last = e;
+                changed = true;
+                i = chars.iter().position(|&(p, _)| p >= e.max(vstart + 1)).unwrap_or(chars.len());
+            } else {
+                i = j;
+            }
+            continue;
+        }
         if !matches!(sep, Some('=') | Some(':')) || !looks_like_credential(key.trim_start_matches('-')) {
             i = j;
             continue;

@@ -30,6 +30,12 @@ fn password_and_token_arguments() {
     assert_eq!(masked("--token=abc.def"), format!("--token={R}"));
     assert_eq!(masked("mysqld --db-password=x1 --port=3306"), format!("mysqld --db-password={R} --port=3306"));
     assert_eq!(masked("--api-key='k 1'"), format!("--api-key='{R}'"));
+    assert_eq!(
+        masked("sh -c 'mysql -u root --password hunter2 -h db'"),
+        format!("sh -c 'mysql -u root --password {R} -h db'")
+    );
+    assert_eq!(masked("app --token t0k;"), format!("app --token {R};"));
+    kept("app --password --verbose --token-file /var/run/t --port 80");
     let mut args = vec![json!("--password"), json!("hunter2"), json!("--verbose"), json!("--token=t0k")];
     assert!(mask_args(&mut args));
     assert_eq!(args, vec![json!("--password"), json!(R), json!("--verbose"), json!(format!("--token={R}"))]);
