@@ -254,6 +254,7 @@ impl Config {
             }
         }
         let tenants = validate_tenants(file.tenants, &frontdoor.auth)?;
+        file.kubernetes.policy.validate_callers(frontdoor.auth.roles.keys())?;
         let trust = crate::config::trust::Trust::parse(
             &file.sandbox.trusted_keys,
             file.sandbox.require_signatures.unwrap_or(false),

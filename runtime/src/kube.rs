@@ -6,6 +6,7 @@
 pub mod api;
 pub mod forward;
 mod identity;
+mod mask;
 pub mod ops;
 pub mod policy;
 pub mod table;

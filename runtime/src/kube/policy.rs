@@ -12,7 +12,7 @@ pub struct KubePolicy {
     pub doc: KubePolicyDocument,
 }
 
-pub const REDACTED: &str = "***REDACTED***";
+pub use super::mask::REDACTED;
 
 /// An operation the policy refuses; the message names the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,40 +117,15 @@ impl KubePolicy {
     }
 }
 
-/// Whether a variable or key name suggests its value is a credential.
-pub fn looks_like_credential(name: &str) -> bool {
-    const MARKERS: [&str; 12] = [
-        "password",
-        "passwd",
-        "passphrase",
-        "secret",
-        "token",
-        "apikey",
-        "api_key",
-        "api-key",
-        "privatekey",
-        "private_key",
-        "credential",
-        "access_key",
-    ];
-    let lower = name.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
-}
+pub use super::mask::looks_like_credential;
 
-/// Mask literal `env` values with credential-like names anywhere in the
-/// object (pod specs and templates), and credential-like ConfigMap keys; the
-/// last-applied annotation goes too when anything was masked.
+/// Mask credentials outside Secrets (`kube::mask`): env values, container
+/// args and commands, URL passwords, ConfigMap data; the last-applied
+/// annotation goes too when anything was masked.
 fn redact_credentials(obj: &mut Value, kind: Option<&str>) {
-    let mut masked = mask_env(obj);
-    if kind == Some("ConfigMap")
-        && let Some(data) = obj.get_mut("data").and_then(Value::as_object_mut)
-    {
-        for (key, v) in data.iter_mut() {
-            if looks_like_credential(key) && v.as_str().is_some_and(|s| !s.is_empty()) {
-                *v = Value::String(REDACTED.into());
-                masked = true;
-            }
-        }
+    let mut masked = super::mask::mask_object(obj);
+    if kind == Some("ConfigMap") {
+        masked |= super::mask::mask_configmap_data(obj);
     }
     if masked {
         mask_last_applied(obj);
@@ -165,36 +140,6 @@ fn mask_last_applied(obj: &mut Value) {
     {
         ann.insert(LAST_APPLIED.into(), Value::String(REDACTED.into()));
     }
-}
-
-fn mask_env(v: &mut Value) -> bool {
-    let mut masked = false;
-    match v {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                if key == "env"
-                    && let Some(entries) = child.as_array_mut()
-                {
-                    for e in entries {
-                        let secret_name = e.get("name").and_then(Value::as_str).is_some_and(looks_like_credential);
-                        if secret_name && let Some(value) = e.get_mut("value").filter(|v| v.is_string()) {
-                            *value = Value::String(REDACTED.into());
-                            masked = true;
-                        }
-                    }
-                } else {
-                    masked |= mask_env(child);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                masked |= mask_env(item);
-            }
-        }
-        _ => {}
-    }
-    masked
 }
 
 fn redact_secret(obj: &mut Value, in_list: bool) {
