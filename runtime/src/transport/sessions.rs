@@ -1,7 +1,8 @@
 //! Streamable-HTTP sessions bound to the credential that created them: a
 //! request naming another credential's session (or one that expired) gets
-//! 404 as if it did not exist; `initialize` past the per-credential or the
-//! global cap gets 429 with a JSON-RPC envelope; a session idle past
+//! 404 as if it did not exist; an `initialize` that would open a session
+//! past the per-credential or the global cap gets 429 with a JSON-RPC
+//! envelope (and the session it opened is closed at once); a session idle past
 //! `session_idle_seconds` is closed in rmcp's session manager. Sits inside
 //! authentication, so every request here carries its `Identity`; with
 //! authentication off, all callers are one and only the global cap applies.
@@ -29,18 +30,15 @@ struct Open {
 #[derive(Default)]
 struct Book {
     open: HashMap<String, Open>,
-    /// `initialize` requests admitted and not answered yet, by credential.
-    pending: HashMap<String, usize>,
 }
 
 impl Book {
     fn held_by(&self, credential: &str) -> usize {
         self.open.values().filter(|o| o.credential == credential).count()
-            + self.pending.get(credential).copied().unwrap_or(0)
     }
 
     fn total(&self) -> usize {
-        self.open.len() + self.pending.values().sum::<usize>()
+        self.open.len()
     }
 }
 
@@ -48,21 +46,6 @@ pub struct Sessions {
     limits: SessionLimits,
     manager: Arc<LocalSessionManager>,
     book: Mutex<Book>,
-}
-
-/// Gives back an admitted `initialize`'s reservation however the request ends.
-struct Pending<'a>(&'a Sessions, String);
-
-impl Drop for Pending<'_> {
-    fn drop(&mut self) {
-        let mut book = self.0.book();
-        if let Some(n) = book.pending.get_mut(&self.1) {
-            *n -= 1;
-            if *n == 0 {
-                book.pending.remove(&self.1);
-            }
-        }
-    }
 }
 
 fn not_found() -> Response {
@@ -121,10 +104,15 @@ pub async fn guard(State(s): State<Arc<Sessions>>, req: Request, next: Next) -> 
     s.expire(now);
     let session = req.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
     let Some(id) = session else {
-        if req.method() != Method::POST {
-            return next.run(req).await;
-        }
-        {
+        // A POST without a session is an `initialize` or a stateless
+        // request; only an answer that opens a session counts against the
+        // caps, so stateless clients are never limited by them.
+        let response = next.run(req).await;
+        let Some(new_id) = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
+            return response;
+        };
+        let new_id = new_id.to_string();
+        let refusal = {
             let mut book = s.book();
             let refusal = if per_credential && book.held_by(&credential) >= s.limits.max_per_credential {
                 Some(format!("too many sessions: this credential holds {} already", s.limits.max_per_credential))
@@ -133,20 +121,21 @@ pub async fn guard(State(s): State<Arc<Sessions>>, req: Request, next: Next) -> 
             } else {
                 None
             };
-            if let Some(message) = refusal {
-                return ApiError::new(ErrorKind::RateLimited, message)
+            if refusal.is_none() {
+                book.open.insert(new_id.clone(), Open { credential, last: Instant::now() });
+            }
+            refusal
+        };
+        return match refusal {
+            None => response,
+            Some(message) => {
+                s.close(vec![new_id]);
+                ApiError::new(ErrorKind::RateLimited, message)
                     .retry_after(s.limits.idle.as_secs())
                     .as_jsonrpc(true)
-                    .into_response();
+                    .into_response()
             }
-            *book.pending.entry(credential.clone()).or_default() += 1;
-        }
-        let _reserved = Pending(&s, credential.clone());
-        let response = next.run(req).await;
-        if let Some(id) = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()) {
-            s.book().open.insert(id.to_string(), Open { credential, last: Instant::now() });
-        }
-        return response;
+        };
     };
     match s.book().open.get_mut(&id) {
         Some(o) if o.credential == credential => o.last = now,
@@ -223,5 +212,17 @@ mod tests {
         let full = send(&app, "c", Method::POST, None).await;
         assert_eq!(full.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(full.headers().contains_key("retry-after"));
+    }
+
+    #[tokio::test]
+    async fn stateless_requests_are_never_capped() {
+        let sessions = Arc::new(Sessions::new(limits(1, 1), Arc::new(LocalSessionManager::default())));
+        let stateless = axum::Router::new()
+            .route("/mcp", axum::routing::any(|| async { "answer without a session" }))
+            .layer(axum::middleware::from_fn_with_state(sessions.clone(), guard));
+        for _ in 0..20 {
+            assert_eq!(send(&stateless, "a", Method::POST, None).await.status(), StatusCode::OK);
+        }
+        assert_eq!(sessions.open(), 0);
     }
 }
