@@ -50,13 +50,13 @@ pub fn to_mcp_tool(info: &ToolInfo) -> Tool {
         .idempotent(a.idempotent)
         .open_world(a.open_world);
     annotations.title = info.title.clone();
-    let mut tool = Tool::new(info.name.clone(), info.description.clone(), Arc::new(info.input_schema.clone()))
-        .with_annotations(annotations);
+    let mut tool =
+        Tool::new(info.name.clone(), info.description.clone(), info.input_schema.clone()).with_annotations(annotations);
     if let Some(title) = &info.title {
         tool = tool.with_title(title.clone());
     }
     if let Some(schema) = &info.output_schema {
-        tool = tool.with_raw_output_schema(Arc::new(schema.clone()));
+        tool = tool.with_raw_output_schema(schema.clone());
     }
     tool
 }

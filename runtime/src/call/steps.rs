@@ -136,7 +136,7 @@ mod tests {
             local_name: "tool".into(),
             title: None,
             description: String::new(),
-            input_schema: Map::new(),
+            input_schema: Arc::new(Map::new()),
             output_schema: None,
             annotations: Annotations { read_only, ..Default::default() },
         }

@@ -29,8 +29,9 @@ pub struct ToolInfo {
     pub local_name: String,
     pub title: Option<String>,
     pub description: String,
-    pub input_schema: Map<String, Value>,
-    pub output_schema: Option<Map<String, Value>>,
+    /// Shared: tools/list hands them out without copying.
+    pub input_schema: Arc<Map<String, Value>>,
+    pub output_schema: Option<Arc<Map<String, Value>>>,
     pub annotations: Annotations,
 }
 

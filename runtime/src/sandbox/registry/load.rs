@@ -365,8 +365,8 @@ fn tool_info(service: &str, d: types::ToolDescriptor) -> Result<ToolInfo> {
         local_name: d.name,
         title: d.title,
         description: d.description,
-        input_schema,
-        output_schema,
+        input_schema: Arc::new(input_schema),
+        output_schema: output_schema.map(Arc::new),
         annotations: d.annotations.into(),
     })
 }
