@@ -206,7 +206,7 @@ impl Pipeline {
         let tenant = self.tenant_of(request.identity);
         let scope = catalog.scope(&tenant)?;
         let (component, tool) = steps::route(scope, request.tool)?;
-        let record = CallScope::begin(self, request.identity, &component.name, request.tool, &request, scope);
+        let record = CallScope::begin(self, &component.name, &request, scope);
         let mut stats = CallStats::default();
         let mut cached = false;
         let result = self.admitted(&catalog, scope, &tenant, component, tool, request, &mut stats, &mut cached).await;

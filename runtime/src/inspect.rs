@@ -30,9 +30,7 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
     let sandbox = Sandbox::new(None, 1)?.with_trust(trust).with_helm(Some(helm));
     let registry = Registry::load(&sandbox, &args.dir, &overrides).await?;
     let mut out = String::new();
-    for f in registry.failed() {
-        let _ = writeln!(out, "{} failed: {} ({})\n  {}", f.name, f.cause, f.path.display(), f.message);
-    }
+    registry.failed().iter().for_each(|f| describe_failure(&mut out, f));
     match &args.tenant {
         None => {
             for c in registry.components() {
@@ -56,9 +54,7 @@ pub async fn run(args: &InspectArgs, detailed: bool) -> Result<()> {
             for c in scope.registry.components() {
                 describe(&mut out, c, detailed);
             }
-            for f in &scope.failed {
-                let _ = writeln!(out, "{} failed: {} ({})\n  {}", f.name, f.cause, f.path.display(), f.message);
-            }
+            scope.failed.iter().for_each(|f| describe_failure(&mut out, f));
         }
     }
     print!("{out}");
@@ -108,6 +104,10 @@ fn describe_tenant(
         show(k.impersonate_user.clone()),
     );
     Ok(())
+}
+
+fn describe_failure(out: &mut String, f: &crate::sandbox::registry::Failure) {
+    let _ = writeln!(out, "{} failed: {} ({})\n  {}", f.name, f.cause, f.path.display(), f.message);
 }
 
 fn describe(out: &mut String, c: &LoadedComponent, detailed: bool) {

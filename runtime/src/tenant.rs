@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::kube::KubeService;
 use crate::sandbox::ToolInfo;
 use crate::sandbox::registry::Failure;
-use crate::sandbox::{LoadedComponent, Registry, Sandbox};
+use crate::sandbox::{Registry, Sandbox};
 use quota::{FuelMeter, Gate, Quotas, TenantRate};
 use settings::TenantSection;
 use std::collections::BTreeMap;
@@ -161,7 +161,7 @@ pub async fn tenant_scope(
             if sandbox.load_rules.strict {
                 return Err(error);
             }
-            clashes.push(quarantined(name, c, error));
+            clashes.push(Failure::record(c.name.to_string(), c.path.clone(), "duplicate", &error));
             continue;
         }
         if !component_visible(t, &c.name) {
@@ -202,13 +202,6 @@ pub async fn tenant_scope(
     scope.failed = own.as_ref().map(|r| r.failed().to_vec()).unwrap_or_default();
     scope.failed.extend(clashes);
     Ok(scope)
-}
-
-/// A tenant's component left out of its scope (logged and counted).
-fn quarantined(tenant: &str, c: &LoadedComponent, error: Error) -> Failure {
-    tracing::error!(tenant, component = &*c.name, cause = "duplicate", "component left out: {error}");
-    crate::telemetry::get().load_failures.with_label_values(&[&c.name, "duplicate"]).inc();
-    Failure { name: c.name.to_string(), path: c.path.clone(), cause: "duplicate", message: error.to_string() }
 }
 
 async fn load_own(sandbox: &Sandbox, dir: &std::path::Path, key: &str) -> Result<Registry> {

@@ -3,7 +3,6 @@
 
 use super::{CallRequest, Pipeline};
 use crate::audit::AuditRecord;
-use crate::auth::identity::Identity;
 use crate::sandbox::{CallError, CallStats};
 use crate::telemetry as metrics;
 use crate::tenant::Scope;
@@ -42,17 +41,10 @@ pub struct CallScope<'a> {
 }
 
 impl<'a> CallScope<'a> {
-    pub fn begin(
-        pipeline: &'a Pipeline,
-        identity: Option<&Identity>,
-        service: &str,
-        tool: &str,
-        request: &CallRequest<'_>,
-        scope: &Scope,
-    ) -> Self {
+    pub fn begin(pipeline: &'a Pipeline, service: &str, request: &CallRequest<'_>, scope: &Scope) -> Self {
         pipeline.in_flight.fetch_add(1, Ordering::AcqRel);
         metrics::get().in_flight.inc();
-        let (tenant, subject) = match identity {
+        let (tenant, subject) = match request.identity {
             Some(id) => (id.tenant.clone(), id.subject.clone()),
             None => (pipeline.tenant.clone(), "local".to_string()),
         };
@@ -62,7 +54,7 @@ impl<'a> CallScope<'a> {
         };
         Self {
             pipeline,
-            tool: tool.into(),
+            tool: request.tool.into(),
             service: service.into(),
             tenant,
             subject,

@@ -127,6 +127,16 @@ pub struct Failure {
     pub message: String,
 }
 
+impl Failure {
+    /// A component left out: logged and counted
+    /// (`k8s_mcp_component_load_failures_total{component,cause}`).
+    pub fn record(name: String, path: PathBuf, cause: &'static str, error: &crate::error::Error) -> Self {
+        tracing::error!(component = %name, path = %path.display(), cause, "component left out: {error}");
+        crate::telemetry::get().load_failures.with_label_values(&[&name, cause]).inc();
+        Self { name, path, cause, message: error.to_string() }
+    }
+}
+
 /// All loaded components, a name index over their tools, and the
 /// components that failed to load.
 #[derive(Default)]

@@ -34,10 +34,15 @@ use crate::tenant::Catalog;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// The running sandbox with the integrity and load rules of `config`.
+fn sandbox_for(core: &Pipeline, config: &Config) -> crate::sandbox::Sandbox {
+    core.sandbox.clone().with_trust(config.trust.clone()).with_load_rules(config.load)
+}
+
 /// Build a new catalog from `args` (as at start-up) and swap it in.
 pub async fn reload(core: &Pipeline, args: &ServeArgs) -> Result<()> {
     let config = Config::build(args)?;
-    let sandbox = core.sandbox.clone().with_trust(config.trust.clone()).with_load_rules(config.load);
+    let sandbox = sandbox_for(core, &config);
     let registry = Registry::load(&sandbox, &config.components_dir, &config.components).await?;
     let catalog = Catalog::build(
         &sandbox,
@@ -64,7 +69,7 @@ pub async fn reload_tenants(core: &Pipeline, args: &ServeArgs, tenants: &BTreeSe
     if tenants.iter().any(|t| !config.tenants.contains_key(t)) {
         return reload(core, args).await;
     }
-    let sandbox = core.sandbox.clone().with_trust(config.trust.clone()).with_load_rules(config.load);
+    let sandbox = sandbox_for(core, &config);
     let current = core.catalog();
     let mut scopes = Vec::new();
     for name in tenants {

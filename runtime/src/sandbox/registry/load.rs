@@ -18,7 +18,7 @@ use crate::host::bindings::{ToolProviderPre, types};
 use crate::host::http::resilience::Breakers;
 use crate::host::http::{TlsRouting, tls};
 use crate::policy::egress::Origin as EgressOrigin;
-use crate::policy::{ComponentSettings, EgressPolicy, Grant, Grants, HostRule, Limits, Policy, validate_service_name};
+use crate::policy::{ComponentSettings, EgressPolicy, Grant, Grants, HostRule, Limits, Policy};
 use crate::sandbox::{CallError, Sandbox};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -62,20 +62,7 @@ pub(super) async fn load_dir(
         if sandbox.load_rules.strict {
             return Err(refused.error);
         }
-        tracing::error!(
-            component = %refused.name,
-            path = %path.display(),
-            cause = refused.cause,
-            "component left out: {}",
-            refused.error
-        );
-        crate::telemetry::get().load_failures.with_label_values(&[&refused.name, refused.cause]).inc();
-        registry.failed.push(Failure {
-            name: refused.name,
-            path,
-            cause: refused.cause,
-            message: refused.error.to_string(),
-        });
+        registry.failed.push(Failure::record(refused.name, path, refused.cause, &refused.error));
     }
     for name in overrides.keys() {
         let loaded = registry.components.iter().any(|c| &*c.name == name);
@@ -124,9 +111,6 @@ async fn load_one(
     let policy_path = path.with_file_name(format!("{stem}.policy.toml"));
     let mut policy = Policy::load(&policy_path, &stem).map_err(stage(&stem, "manifest"))?;
     let name = policy.name.clone();
-    validate_service_name(&name)
-        .map_err(|m| Error::invalid(format!("{}: name", policy_path.display()), m))
-        .map_err(stage(&stem, "manifest"))?;
     let on = |cause| stage(&name, cause);
     let mut warnings = Vec::new();
     if origin == Origin::Tenant {
